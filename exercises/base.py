@@ -1,0 +1,149 @@
+"""The contract between checkers and everything that drives them (engine, live page, tests).
+
+A checker is a small state machine: ``update(frame) -> FrameVerdict`` once per frame, in
+timestamp order; ``summary()`` at any time; ``reset()`` to start a new set. Time comes only
+from ``PoseFrame.timestamp_s``.
+
+Sides are the person's own left/right (see ``exercises.pose``). For dead bug and bird-dog a
+rep's side is named by the **moving leg** (a "left" rep extends the left leg and the right arm).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .pose import Landmark, PoseFrame
+
+SAFETY_MESSAGE = (
+    "Stop if you feel sharp, shooting or radiating pain, and see a clinician. "
+    "formcoach gives feedback on movement; it does not diagnose."
+)
+
+
+class Severity(enum.IntEnum):
+    """How urgent a cue is; higher wins when several compete for the one display slot."""
+
+    POSITIVE = 0  # "Good line - keep breathing"
+    INFO = 1  # tempo, count, breathing reminders
+    SETUP = 2  # camera / visibility set-up ("turn side-on to the camera")
+    WARNING = 3  # a form fault that loads the spine
+    STOP = 4  # safety
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One spoken/displayed coaching line. ``code`` is stable (e.g. ``"hip_sag"``)."""
+
+    code: str
+    severity: Severity
+    message: str
+    t_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"t_s": round(self.t_s, 3), "code": self.code, "severity": self.severity.name.lower(),
+                "message": self.message}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault interval. ``magnitude_deg`` is the worst value seen (degrees, always >= 0)."""
+
+    type: str
+    magnitude_deg: float
+    start_s: float
+    end_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "magnitude_deg": round(self.magnitude_deg, 2),
+                "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3)}
+
+
+class RepVerdict(str, enum.Enum):
+    GOOD = "good"
+    FAULT = "fault"  # completed, with at least one form fault
+    INCOMPLETE = "incomplete"  # did not reach full extension / too short a hold
+
+
+@dataclass(frozen=True)
+class RepRecord:
+    """One completed rep (dead bug, bird-dog)."""
+
+    side: str  # "left" | "right", named by the moving leg
+    start_s: float
+    end_s: float
+    hold_s: float  # time held at full extension
+    faults: tuple[Fault, ...]
+    verdict: RepVerdict
+    coaching: str  # one line for the user about this rep
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"side": self.side, "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
+                "hold_s": round(self.hold_s, 3), "faults": [f.to_dict() for f in self.faults],
+                "verdict": self.verdict.value, "coaching": self.coaching}
+
+
+@dataclass(frozen=True)
+class FrameVerdict:
+    """What a checker concluded from one frame.
+
+    ``metrics`` holds the key angles for this frame (degrees, NaN when not measurable); their
+    names and signs are documented by each checker. ``cue`` is the single cue to show now
+    (or None). ``judgeable`` is False when the view or visibility does not allow judging; then
+    no counts or faults change and ``cue`` usually carries set-up guidance.
+    """
+
+    timestamp_s: float
+    judgeable: bool
+    metrics: Mapping[str, float]
+    active_faults: tuple[str, ...]
+    cue: Cue | None
+    reps_by_side: Mapping[str, int]
+    hold_s: float  # current hold: time in position (plank) or at full extension (this rep)
+    good_form_s: float  # total good-form time so far
+    phase: str  # checker-specific state name, e.g. "setup", "holding", "extending"
+    rep_completed: RepRecord | None = None
+
+
+@dataclass(frozen=True)
+class ExerciseSummary:
+    """Totals for a set, for reports and history."""
+
+    exercise: str
+    reps: tuple[RepRecord, ...]
+    reps_by_side: Mapping[str, int]
+    hold_s: float  # plank: time in position; rep exercises: total time held at extension
+    good_form_s: float
+    seconds_lost_by_fault: Mapping[str, float]
+    faults: tuple[Fault, ...]
+    cues: tuple[Cue, ...]
+    cant_judge_s: float
+    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"variant": "knees"}
+
+
+class Checker(Protocol):
+    """Structural type every exercise checker satisfies."""
+
+    name: str
+
+    def update(self, frame: PoseFrame) -> FrameVerdict: ...
+
+    def summary(self) -> ExerciseSummary: ...
+
+    def reset(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """A registry entry: how to build a checker and what to tell the user."""
+
+    name: str  # "plank" | "dead_bug" | "bird_dog"
+    display_name: str
+    make_checker: Callable[..., Checker]  # make_checker(config=None) -> Checker
+    default_config: Any
+    required_landmarks: tuple[Landmark, ...]
+    key_metrics: tuple[str, ...]  # metric names to chart, most important first
+    timed: bool  # True for holds (plank), False for rep exercises
+    guide: Mapping[str, str] = field(default_factory=dict)  # "setup", "checks", "targets"
