@@ -1,0 +1,148 @@
+"""``formcoach`` command line.
+
+    formcoach analyze VIDEO [--exercise plank|dead_bug|bird_dog] [--model lite|full|PATH]
+                            [--json OUT.json] [--annotated OUT.mp4] [--landmarks OUT.npz]
+    formcoach eval LABELS [--json OUT.json] [--model lite|full|PATH]
+
+Errors print one line (``formcoach: error: ...``) and exit non-zero; no output file is left
+half-written. Set ``FORMCOACH_DEBUG=1`` to see tracebacks of unexpected errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from .engine import USER_ERRORS, AnalysisError, AnalysisOptions, analyze_video, write_annotated_video
+
+EXIT_USER_ERROR = 2
+EXIT_UNEXPECTED = 1
+
+
+class _Bar:
+    """A one-line progress bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._last = 0.0
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last < 0.1:
+            return
+        self._last = now
+        n = int(fraction * 30)
+        sys.stderr.write(f"\r[{'#' * n}{'.' * (30 - n)}] {fraction * 100:5.1f}% {stage:<30}")
+        if fraction >= 1.0:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _exercise_names() -> list[str]:
+    try:
+        from exercises.registry import EXERCISES
+    except ImportError:
+        return []
+    return list(EXERCISES)
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from vision.pose import PoseOptions
+
+    for out, ext in ((args.json, ".json"), (args.annotated, ".mp4"), (args.landmarks, ".npz")):
+        if out is not None and os.path.isdir(out):
+            raise AnalysisError(f"{out}: is a directory; give a file name ending in {ext}")
+    options = AnalysisOptions(exercise=args.exercise, pose=PoseOptions(model=args.model))
+    bar = _Bar(sys.stderr.isatty() and not args.quiet)
+    report = analyze_video(args.video, options, progress=bar)
+    if args.annotated:
+        write_annotated_video(args.video, report, args.annotated, progress=bar)
+    if args.landmarks:
+        from .recording import save_frames
+
+        save_frames(args.landmarks, report.poses, meta={"video": report.video.file, "model": report.model})
+    if args.json:
+        report.save_json(args.json)
+    d = report.to_dict()
+    brief = {k: d[k] for k in ("exercise", "detection_rate", "reps_by_side", "hold_s", "good_form_s",
+                               "seconds_lost_by_fault", "cant_judge_s", "warnings")}
+    brief["reps"] = len(d["reps"])
+    brief["cues"] = [f"{c['t_s']:.1f}s {c['code']}: {c['message']}" for c in d["cues"]]
+    print(json.dumps(brief, indent=1))
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    try:
+        from .evaluate import main as eval_main
+    except ImportError:
+        raise AnalysisError("eval is not available in this build") from None
+    return eval_main(args.labels, args.json, args.model)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="formcoach", description="Form feedback for back-care exercises. "
+                                 "Feedback on movement, not a diagnosis.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("analyze", help="analyse an exercise video")
+    a.add_argument("video")
+    a.add_argument("--exercise", help="one of: " + (", ".join(_exercise_names()) or "plank, dead_bug, bird_dog")
+                   + " (default: recognise it)")
+    a.add_argument("--model", default="lite", help="pose model: lite (default), full, or a .task path")
+    a.add_argument("--json", metavar="OUT.json", help="write the full report as JSON")
+    a.add_argument("--annotated", metavar="OUT.mp4", help="write an annotated H.264 video")
+    a.add_argument("--landmarks", metavar="OUT.npz", help="save the pose landmarks (golden test data)")
+    a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    a.set_defaults(func=_cmd_analyze)
+    e = sub.add_parser("eval", help="score the checkers against labelled clips")
+    e.add_argument("labels", help="a labels.json file or a folder of clip label JSONs")
+    e.add_argument("--json", metavar="OUT.json")
+    e.add_argument("--model", default="lite")
+    e.set_defaults(func=_cmd_eval)
+    return ap
+
+
+def _silence_native_logs() -> None:
+    """Send MediaPipe/TFLite's C++ log lines (fd 2) to /dev/null; Python's stderr keeps the terminal."""
+    if os.environ.get("FORMCOACH_DEBUG"):
+        return
+    try:
+        sys.stderr.flush()
+        keep = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        sys.stderr = os.fdopen(keep, "w", buffering=1)
+    except OSError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _silence_native_logs()
+    try:
+        return args.func(args)
+    except (*USER_ERRORS, AnalysisError) as e:
+        print(f"formcoach: error: {e}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except ValueError as e:  # e.g. unknown exercise name
+        print(f"formcoach: error: {e}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("formcoach: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - one line for users; details on request
+        if os.environ.get("FORMCOACH_DEBUG"):
+            raise
+        print(f"formcoach: unexpected error: {type(e).__name__}: {e} (set FORMCOACH_DEBUG=1 for details)",
+              file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

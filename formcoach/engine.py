@@ -1,0 +1,206 @@
+"""Run a video (or a live stream) through pose estimation, smoothing and an exercise checker.
+
+* :class:`CoachPipeline` handles one stream frame by frame (the live page uses it directly).
+* :func:`analyze_video` runs a whole file into a :class:`~formcoach.report.Report`.
+* :func:`write_annotated_video` draws a report back onto its video as browser-playable H.264.
+
+Errors meant for the user are :class:`AnalysisError` (and ``vision``'s ``VideoError`` /
+``ModelError``), each with a one-line message.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from exercises.base import Checker, ExerciseSpec, ExerciseSummary, FrameVerdict
+from exercises.metrics import body_line_deg, mean_body_visibility
+from exercises.pose import PoseFrame
+from vision.annotate import CoachAnnotator, SkeletonAnnotator
+from vision.models import ModelError
+from vision.pose import PoseEstimator, PoseOptions
+from vision.smoothing import OneEuroConfig, PoseSmoother
+from vision.source import VideoError, VideoFileSource
+from vision.writer import H264Writer
+
+from .report import Report, VideoMeta
+
+Progress = Callable[[float, str], None]  # (fraction 0..1, stage text)
+
+USER_ERRORS = (VideoError, ModelError)
+
+
+class AnalysisError(Exception):
+    """The analysis cannot produce a useful result (one-line message for the user)."""
+
+
+class NoPersonError(AnalysisError):
+    pass
+
+
+def get_spec(exercise: str) -> ExerciseSpec:
+    from exercises.registry import get_exercise
+
+    return get_exercise(exercise)
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    exercise: str | None = None  # None: recognise it from the poses
+    pose: PoseOptions = field(default_factory=PoseOptions)
+    smoothing: OneEuroConfig | None = field(default_factory=OneEuroConfig)
+    checker_config: object | None = None  # the exercise's config dataclass; None = defaults
+
+
+class CoachPipeline:
+    """Pose -> smoothing -> checker for one stream. Not thread-safe; one per stream.
+
+    ``process`` returns the (smoothed) pose and the checker's verdict (None without an exercise).
+    """
+
+    def __init__(self, exercise: str | None = None, pose: PoseOptions | None = None,
+                 smoothing: OneEuroConfig | None = OneEuroConfig(), checker_config: object | None = None,
+                 estimator: PoseEstimator | None = None) -> None:
+        self.spec = get_spec(exercise) if exercise else None
+        self.checker: Checker | None = (
+            self.spec.make_checker(checker_config) if self.spec else None)
+        self._own_estimator = estimator is None
+        self.estimator = estimator or PoseEstimator(pose)
+        self.smoother = PoseSmoother(smoothing) if smoothing is not None else None
+
+    def process(self, image_bgr: np.ndarray, timestamp_s: float) -> tuple[PoseFrame, FrameVerdict | None]:
+        pose = self.estimator.process(image_bgr, timestamp_s)
+        return self.process_pose(pose)
+
+    def process_pose(self, pose: PoseFrame) -> tuple[PoseFrame, FrameVerdict | None]:
+        if self.smoother is not None:
+            pose = self.smoother(pose)
+        verdict = self.checker.update(pose) if self.checker is not None else None
+        return pose, verdict
+
+    def close(self) -> None:
+        if self._own_estimator:
+            self.estimator.close()
+
+    def __enter__(self) -> CoachPipeline:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def run_checker(poses: Sequence[PoseFrame], exercise: str,
+                checker_config: object | None = None) -> tuple[ExerciseSummary, list[FrameVerdict]]:
+    """Replay recorded poses through a fresh checker."""
+    checker = get_spec(exercise).make_checker(checker_config)
+    verdicts = [checker.update(p) for p in poses]
+    return checker.summary(), verdicts
+
+
+def recognise_exercise(poses: Sequence[PoseFrame]) -> str | None:
+    try:
+        from exercises.recognize import guess_exercise
+    except ImportError:
+        return None
+    return guess_exercise(poses)
+
+
+def _series(poses: Sequence[PoseFrame], verdicts: Sequence[FrameVerdict | None],
+            key_metrics: Sequence[str]) -> dict[str, list[float]]:
+    s: dict[str, list[float]] = {
+        "t_s": [p.timestamp_s for p in poses],
+        "detected": [1.0 if p.detected else 0.0 for p in poses],
+        "visibility": [mean_body_visibility(p) for p in poses],
+        "body_line_deg": [body_line_deg(p) for p in poses],
+    }
+    for name in key_metrics:
+        s[name] = [float(v.metrics.get(name, math.nan)) if v is not None else math.nan for v in verdicts]
+    if verdicts and any(v is not None for v in verdicts):
+        s["judgeable"] = [1.0 if (v is not None and v.judgeable) else 0.0 for v in verdicts]
+    return s
+
+
+def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = None,
+                  progress: Progress | None = None) -> Report:
+    """Analyse a whole video file. Raises VideoError / ModelError / AnalysisError for the user."""
+    options = options or AnalysisOptions()
+    if options.exercise is not None:
+        get_spec(options.exercise)  # unknown names fail before any decoding
+    source = VideoFileSource(path)
+    info = source.info
+    total = max(info.frame_count, 1)
+    poses: list[PoseFrame] = []
+    verdicts: list[FrameVerdict | None] = []
+    with source, CoachPipeline(options.exercise, options.pose, options.smoothing,
+                               options.checker_config) as pipe:
+        for frame in source:
+            pose, verdict = pipe.process(frame.image, frame.timestamp_s)
+            poses.append(pose)
+            verdicts.append(verdict)
+            if progress is not None and (frame.index % 10 == 0):
+                progress(min(frame.index / total, 0.99), "Finding the pose")
+        summary = pipe.checker.summary() if pipe.checker is not None else None
+        model_name = options.pose.model if options.pose.model in ("lite", "full", "heavy") else \
+            Path(pipe.estimator.model_path).name
+    detected = sum(p.detected for p in poses)
+    if detected == 0:
+        raise NoPersonError(f"{Path(path).name}: no person found in any of its {len(poses)} frames")
+    exercise, source_kind = options.exercise, "given"
+    if exercise is None:
+        exercise = recognise_exercise(poses)
+        source_kind = "recognised" if exercise else "none"
+        if exercise:
+            summary, verdicts = run_checker(poses, exercise, options.checker_config)
+    warnings = []
+    if detected < 0.5 * len(poses):
+        warnings.append(f"person found in only {detected} of {len(poses)} frames")
+    if info.frame_count and len(poses) + source.skipped_frames < 0.9 * info.frame_count:
+        warnings.append(f"video ends early: decoded {len(poses)} of {info.frame_count} frames (truncated file?)")
+    if source.skipped_frames:
+        warnings.append(f"{source.skipped_frames} corrupt frame(s) skipped")
+    if options.exercise is None and exercise is None:
+        warnings.append("exercise not recognised; pass --exercise to check form")
+    key = get_spec(exercise).key_metrics if exercise else ()
+    report = Report(
+        video=VideoMeta(file=Path(path).name, fps=round(info.fps, 3), width=info.width, height=info.height,
+                        frames=len(poses), duration_s=round(poses[-1].timestamp_s, 3) if poses else 0.0,
+                        rotation_deg=info.rotation_deg, skipped_frames=source.skipped_frames),
+        model=model_name, exercise=exercise, exercise_source=source_kind, frames=len(poses),
+        detected_frames=detected, series=_series(poses, verdicts, key), summary=summary,
+        warnings=warnings, poses=poses, verdicts=verdicts,
+    )
+    if progress is not None:
+        progress(1.0, "Analysis done")
+    return report
+
+
+def write_annotated_video(video_path: str | os.PathLike, report: Report, out_path: str | os.PathLike,
+                          progress: Progress | None = None) -> Path:
+    """Decode ``video_path`` again and draw ``report``'s poses and verdicts onto it (H.264 mp4).
+
+    The output appears only when complete (temporary file + rename).
+    """
+    timed = bool(report.exercise) and get_spec(report.exercise).timed
+    title = get_spec(report.exercise).display_name if report.exercise else ""
+    skeleton, coach = SkeletonAnnotator(), CoachAnnotator()
+    source = VideoFileSource(video_path)
+    n = len(report.poses)
+    with source, H264Writer(out_path, fps=source.info.fps) as writer:
+        for frame in source:
+            i = frame.index
+            if i >= n:
+                break
+            img = frame.image.copy()
+            skeleton.annotate(img, report.poses[i])
+            coach.annotate(img, report.verdicts[i] if i < len(report.verdicts) else None, timed=timed, title=title)
+            writer.write(img, frame.timestamp_s)
+            if progress is not None and i % 10 == 0:
+                progress(min(i / max(n, 1), 0.99), "Drawing the annotated video")
+    if progress is not None:
+        progress(1.0, "Video ready")
+    return Path(out_path)

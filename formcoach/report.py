@@ -1,0 +1,114 @@
+"""The analysis report: what ``formcoach analyze --json`` writes and the app and history read.
+
+Schema ``formcoach.report/1`` (documented in docs/report-schema.md). Times are seconds from the
+start of the video; angles are degrees; sides are the person's own ``left``/``right``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from exercises.base import SAFETY_MESSAGE, ExerciseSummary, FrameVerdict
+from exercises.pose import PoseFrame
+
+from .atomic import write_text_atomic
+
+SCHEMA = "formcoach.report/1"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class VideoMeta:
+    file: str
+    fps: float
+    width: int
+    height: int
+    frames: int
+    duration_s: float
+    rotation_deg: int = 0
+    skipped_frames: int = 0
+
+
+@dataclass
+class Report:
+    """Result of analysing one video (or one live session).
+
+    ``poses`` and ``verdicts`` are kept in memory for drawing and charts; they are not serialised
+    (``--landmarks`` saves the poses separately).
+    """
+
+    video: VideoMeta
+    model: str
+    exercise: str | None
+    exercise_source: str  # "given" | "recognised" | "none"
+    frames: int
+    detected_frames: int
+    series: dict[str, list[float]]
+    summary: ExerciseSummary | None = None
+    warnings: list[str] = field(default_factory=list)
+    poses: list[PoseFrame] = field(default_factory=list, repr=False)
+    verdicts: list[FrameVerdict | None] = field(default_factory=list, repr=False)
+
+    @property
+    def detection_rate(self) -> float:
+        return self.detected_frames / self.frames if self.frames else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.summary
+        d: dict[str, Any] = {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "video": vars(self.video).copy(),
+            "model": self.model,
+            "exercise": self.exercise,
+            "exercise_source": self.exercise_source,
+            "frames": self.frames,
+            "detected_frames": self.detected_frames,
+            "detection_rate": round(self.detection_rate, 4),
+            "reps": [r.to_dict() for r in s.reps] if s else [],
+            "reps_by_side": dict(s.reps_by_side) if s else {"left": 0, "right": 0},
+            "hold_s": _r(s.hold_s) if s else 0.0,
+            "good_form_s": _r(s.good_form_s) if s else 0.0,
+            "seconds_lost_by_fault": {k: _r(v) for k, v in s.seconds_lost_by_fault.items()} if s else {},
+            "faults": [f.to_dict() for f in s.faults] if s else [],
+            "cues": [c.to_dict() for c in s.cues] if s else [],
+            "cant_judge_s": _r(s.cant_judge_s) if s else 0.0,
+            "extra": _jsonable(dict(s.extra)) if s else {},
+            "warnings": list(self.warnings),
+            "safety": SAFETY_MESSAGE,
+            "series": {k: [_r(v, 2) for v in vals] for k, vals in self.series.items()},
+        }
+        return d
+
+    def to_json(self, indent: int | None = 1) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    def save_json(self, path: str | os.PathLike) -> Path:
+        return write_text_atomic(path, self.to_json())
+
+
+def _r(v: float, nd: int = 3) -> float | None:
+    """Round for JSON; NaN/inf become null (JSON has no NaN)."""
+    if v is None:
+        return None
+    v = float(v)
+    return round(v, nd) if math.isfinite(v) else None
+
+
+def _jsonable(o: Any) -> Any:
+    if isinstance(o, dict):
+        return {str(k): _jsonable(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_jsonable(v) for v in o]
+    if isinstance(o, float):
+        return _r(o)
+    if isinstance(o, (str, int, bool)) or o is None:
+        return o
+    if hasattr(o, "value"):
+        return o.value
+    return str(o)

@@ -1,0 +1,101 @@
+"""One-Euro landmark smoothing (Casiez et al., CHI 2012), vectorised over all landmarks.
+
+The Tasks API has no landmark smoothing; raw landmarks jitter by a few pixels, which makes
+angles flicker around thresholds. The One-Euro filter smooths hard when a point is still and
+follows quickly when it moves. Time comes from ``PoseFrame.timestamp_s``.
+
+Coordinates are filtered in units of image height, so the defaults do not depend on resolution.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from exercises.pose import PoseFrame
+
+
+@dataclass(frozen=True)
+class OneEuroConfig:
+    """``min_cutoff_hz``: smoothing of a still point (lower = smoother, more lag).
+    ``beta``: how fast the cutoff rises with speed (per image-height/s; higher = less lag).
+    ``d_cutoff_hz``: cutoff of the speed estimate. ``max_gap_s``: a longer gap resets the filter.
+    """
+
+    min_cutoff_hz: float = 1.2
+    beta: float = 1.0
+    d_cutoff_hz: float = 1.0
+    max_gap_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("min_cutoff_hz", "d_cutoff_hz", "max_gap_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        if self.beta < 0:
+            raise ValueError(f"beta must be >= 0, got {self.beta!r}")
+
+
+def _alpha(cutoff_hz: np.ndarray | float, dt: float) -> np.ndarray | float:
+    tau = 1.0 / (2.0 * math.pi * np.asarray(cutoff_hz))
+    return 1.0 / (1.0 + tau / dt)
+
+
+class OneEuroFilter:
+    """Filter an (N, D) array stream; NaN entries reset that row."""
+
+    def __init__(self, config: OneEuroConfig | None = None) -> None:
+        self.config = config or OneEuroConfig()
+        self.reset()
+
+    def reset(self) -> None:
+        self._x: np.ndarray | None = None
+        self._dx: np.ndarray | None = None
+        self._t: float | None = None
+
+    def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        c = self.config
+        if self._x is None or self._t is None or not (0 < t - self._t <= c.max_gap_s) or self._x.shape != x.shape:
+            self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t
+            return x.copy()
+        dt = t - self._t
+        self._t = t
+        fresh = ~np.isfinite(self._x).all(axis=1)  # rows that were missing restart from x
+        dx = (x - self._x) / dt
+        dx[fresh] = 0.0
+        a_d = _alpha(c.d_cutoff_hz, dt)
+        dx_hat = a_d * dx + (1 - a_d) * self._dx
+        speed = np.linalg.norm(dx_hat, axis=1, keepdims=True)
+        a = _alpha(c.min_cutoff_hz + c.beta * speed, dt)
+        out = a * x + (1 - a) * self._x
+        out[fresh] = x[fresh]
+        missing = ~np.isfinite(x).all(axis=1)
+        out[missing] = np.nan
+        dx_hat[missing | fresh] = 0.0
+        self._x, self._dx = out, np.nan_to_num(dx_hat)
+        return out.copy()
+
+
+class PoseSmoother:
+    """Smooth :class:`PoseFrame` pixel coordinates (and world xyz) with One-Euro filters."""
+
+    def __init__(self, config: OneEuroConfig | None = None) -> None:
+        self._xy = OneEuroFilter(config)
+        self._world = OneEuroFilter(config)
+
+    def reset(self) -> None:
+        self._xy.reset()
+        self._world.reset()
+
+    def __call__(self, frame: PoseFrame) -> PoseFrame:
+        if not frame.detected:
+            self.reset()
+            return frame
+        scale = float(frame.image_wh[1])
+        xy = self._xy(frame.xy / scale, frame.timestamp_s) * scale
+        world = None
+        if frame.world_xyz is not None:
+            world = self._world(frame.world_xyz, frame.timestamp_s)
+        return frame.with_xy(xy, world)

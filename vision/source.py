@@ -1,0 +1,242 @@
+"""Frame sources: a video file, a webcam, or any iterable of arrays.
+
+Every source yields :class:`Frame` objects with an upright BGR image (rotation metadata applied)
+and a timestamp in seconds that strictly increases. Video files are decoded with PyAV, and their
+timestamps come from the stream's presentation times, so variable-frame-rate clips keep real time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MIN_STEP_S = 0.001  # MediaPipe VIDEO mode needs strictly increasing integer milliseconds
+
+
+class VideoError(Exception):
+    """A video cannot be opened or decoded. The message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What we know about a stream before decoding it.
+
+    ``width``/``height`` are of the upright image (after rotation); ``rotation_deg`` is the
+    clockwise rotation applied to the stored frames to make them upright (0, 90, 180, 270).
+    ``frame_count`` is the container's estimate (0 when unknown).
+    """
+
+    fps: float
+    width: int
+    height: int
+    frame_count: int
+    rotation_deg: int = 0
+    duration_s: float = 0.0
+    codec: str = ""
+
+
+@dataclass(frozen=True)
+class Frame:
+    image: np.ndarray  # (H, W, 3) uint8 BGR, C-contiguous, upright
+    timestamp_s: float
+    index: int
+
+
+def _upright(img: np.ndarray, rotation_deg: int) -> np.ndarray:
+    """Rotate ``img`` clockwise by ``rotation_deg`` (a multiple of 90)."""
+    k = (rotation_deg // 90) % 4
+    if k == 0:
+        return img
+    return np.ascontiguousarray(np.rot90(img, k=-k))
+
+
+def _clockwise_rotation(display_rotation_ccw: float) -> int:
+    """FFmpeg's display-matrix angle is counter-clockwise; return the clockwise fix, snapped to 90."""
+    return int(round(-display_rotation_ccw / 90.0)) * 90 % 360
+
+
+class VideoFileSource:
+    """Decode a video file into upright BGR frames.
+
+    Raises :class:`VideoError` with a one-line message for a missing path, a directory, an empty
+    or non-video file, or a file without a video stream. Corrupt frames in the middle are skipped
+    (decoding resumes at the next good packet); ``skipped_frames`` counts them.
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        import av  # local: PyAV is heavy and only file decoding needs it
+
+        self.path = Path(path)
+        if not self.path.exists():
+            raise VideoError(f"{self.path}: no such file")
+        if self.path.is_dir():
+            raise VideoError(f"{self.path}: is a directory, not a video file")
+        if self.path.stat().st_size == 0:
+            raise VideoError(f"{self.path}: file is empty (0 bytes)")
+        try:
+            self._container = av.open(str(self.path), mode="r", metadata_errors="ignore")
+        except (av.FFmpegError, UnicodeDecodeError, OSError, ValueError) as e:
+            raise VideoError(f"{self.path}: not a readable video file ({_short(e)})") from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise VideoError(f"{self.path}: contains no video stream")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self.skipped_frames = 0
+        self._first: Frame | None = None
+        self._frames_iter: Iterator[Frame] | None = None
+        self.info = self._probe()
+
+    def _probe(self) -> VideoInfo:
+        s = self._stream
+        rate = s.average_rate or s.guessed_rate or s.base_rate
+        fps = float(rate) if rate else 0.0
+        duration = 0.0
+        if s.duration is not None and s.time_base is not None:
+            duration = float(s.duration * s.time_base)
+        elif self._container.duration:
+            duration = self._container.duration / 1_000_000
+        # Decode the first frame now: it proves the file decodes and carries the rotation.
+        self._frames_iter = self._decode()
+        try:
+            self._first = next(self._frames_iter)
+        except StopIteration:
+            self.close()
+            raise VideoError(f"{self.path}: no decodable video frames") from None
+        h, w = self._first.image.shape[:2]
+        if not fps or not math.isfinite(fps):
+            fps = 30.0
+        return VideoInfo(fps=fps, width=w, height=h, frame_count=int(s.frames or round(duration * fps)),
+                         rotation_deg=self._rotation, duration_s=duration, codec=s.codec_context.name)
+
+    def _decode(self) -> Iterator[Frame]:
+        import av
+
+        s = self._stream
+        last_t = -math.inf
+        index = 0
+        self._rotation = 0
+        t0 = None
+        packets = self._container.demux(s)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                break
+            except av.FFmpegError:
+                self.skipped_frames += 1
+                continue
+            try:
+                frames = packet.decode()
+            except av.FFmpegError:
+                self.skipped_frames += 1
+                continue
+            for vf in frames:
+                if index == 0:
+                    self._rotation = _clockwise_rotation(getattr(vf, "rotation", 0) or 0)
+                try:
+                    img = vf.to_ndarray(format="bgr24")
+                except (av.FFmpegError, ValueError):
+                    self.skipped_frames += 1
+                    continue
+                t = vf.time
+                if t is None:
+                    t = index / (float(s.average_rate) if s.average_rate else 30.0)
+                if t0 is None:
+                    t0 = t
+                t = max(float(t) - t0, last_t + MIN_STEP_S)  # start at 0, strictly increasing
+                last_t = t
+                yield Frame(_upright(np.ascontiguousarray(img), self._rotation), t, index)
+                index += 1
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._frames_iter is None:
+            raise VideoError(f"{self.path}: source already consumed")
+        it, self._frames_iter = self._frames_iter, None
+        first, self._first = self._first, None
+        try:
+            if first is not None:
+                yield first
+            yield from it
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        c = getattr(self, "_container", None)
+        if c is not None:
+            c.close()
+            self._container = None
+
+    def __enter__(self) -> VideoFileSource:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class WebcamSource:
+    """Frames from a local camera (OpenCV index); timestamps from a monotonic clock at capture."""
+
+    def __init__(self, index: int = 0) -> None:
+        import cv2
+
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            raise VideoError(f"camera {index}: cannot be opened")
+        fps = self._cap.get(cv2.CAP_PROP_FPS) or 30.0
+        w = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        h = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self.info = VideoInfo(fps=fps, width=w, height=h, frame_count=0)
+
+    def __iter__(self) -> Iterator[Frame]:
+        t0 = time.monotonic()
+        last = -math.inf
+        index = 0
+        try:
+            while True:
+                ok, img = self._cap.read()
+                if not ok:
+                    break
+                t = max(time.monotonic() - t0, last + MIN_STEP_S)
+                last = t
+                yield Frame(np.ascontiguousarray(img), t, index)
+                index += 1
+        finally:
+            self._cap.release()
+
+
+class ArraySource:
+    """Frames from an iterable of BGR arrays at a fixed frame rate (tests, generated input)."""
+
+    def __init__(self, images: Iterable[np.ndarray], fps: float = 30.0) -> None:
+        if not fps > 0:
+            raise ValueError(f"fps must be > 0, got {fps!r}")
+        self._images = images
+        self.fps = float(fps)
+        self.info = VideoInfo(fps=self.fps, width=0, height=0, frame_count=0)
+
+    def __iter__(self) -> Iterator[Frame]:
+        for i, img in enumerate(self._images):
+            yield Frame(np.ascontiguousarray(img), i / self.fps, i)
+
+
+def open_source(video: str | os.PathLike | None = None, webcam: int | None = None):
+    """A file source or a webcam source: exactly one of ``video`` and ``webcam``."""
+    if (video is None) == (webcam is None):
+        raise ValueError("give exactly one of video= and webcam=")
+    return VideoFileSource(video) if video is not None else WebcamSource(webcam)
+
+
+def _short(e: BaseException) -> str:
+    reason = getattr(e, "strerror", None)
+    if reason:
+        return str(reason)[:120]
+    msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    # FFmpeg errors repeat the path; keep the reason only.
+    return msg.split(": '")[0][:120]
