@@ -92,7 +92,7 @@ def segment_angle_deg(a, b) -> float:
     d = _p(b) - _p(a)
     if not math.hypot(*d) > _EPS:
         return float("nan")
-    return math.degrees(math.atan2(-d[1], d[0]))
+    return math.degrees(math.atan2(0.0 - d[1], d[0]))  # 0.0 - y avoids -0.0 -> -180
 
 
 def elevation_deg(a, b) -> float:
@@ -100,4 +100,4 @@ def elevation_deg(a, b) -> float:
     d = _p(b) - _p(a)
     if not math.hypot(*d) > _EPS:
         return float("nan")
-    return math.degrees(math.atan2(-d[1], abs(d[0])))
+    return math.degrees(math.atan2(0.0 - d[1], abs(d[0])))

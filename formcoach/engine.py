@@ -33,6 +33,7 @@ from .report import Report, VideoMeta
 Progress = Callable[[float, str], None]  # (fraction 0..1, stage text)
 
 USER_ERRORS = (VideoError, ModelError)
+TRUNCATED_FRACTION = 0.9  # fewer decodable frames than this share of the header's count = truncated
 
 
 class AnalysisError(Exception):
@@ -147,6 +148,9 @@ def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = Non
         summary = pipe.checker.summary() if pipe.checker is not None else None
         model_name = options.pose.model if options.pose.model in ("lite", "full", "heavy") else \
             Path(pipe.estimator.model_path).name
+    if info.frame_count and len(poses) + source.skipped_frames < TRUNCATED_FRACTION * info.frame_count:
+        raise VideoError(f"{Path(path).name}: file is truncated (only {len(poses)} of its "
+                         f"{info.frame_count} frames decode); export or copy it again")
     detected = sum(p.detected for p in poses)
     if detected == 0:
         raise NoPersonError(f"{Path(path).name}: no person found in any of its {len(poses)} frames")
@@ -159,8 +163,6 @@ def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = Non
     warnings = []
     if detected < 0.5 * len(poses):
         warnings.append(f"person found in only {detected} of {len(poses)} frames")
-    if info.frame_count and len(poses) + source.skipped_frames < 0.9 * info.frame_count:
-        warnings.append(f"video ends early: decoded {len(poses)} of {info.frame_count} frames (truncated file?)")
     if source.skipped_frames:
         warnings.append(f"{source.skipped_frames} corrupt frame(s) skipped")
     if options.exercise is None and exercise is None:

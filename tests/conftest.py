@@ -1,0 +1,86 @@
+"""Shared fixtures: where footage lives, and small generated videos for decoder tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_VIDEOS = Path(os.environ.get("FORMCOACH_SHARED_VIDEOS", ROOT.parent / "shared" / "videos"))
+SAMPLE_VIDEOS = ROOT / "sample_videos"
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+
+def shared_video(name: str) -> Path:
+    """A real clip from ../shared/videos (rights unclear: read in place, never copied); skip if absent."""
+    p = SHARED_VIDEOS / name
+    if not p.is_file():
+        pytest.skip(f"{p} not available (../shared/videos is absent)")
+    return p
+
+
+def sample_video(name: str) -> Path:
+    """A clip the project rendered itself (sample_videos/); skip if it has not been made yet."""
+    p = SAMPLE_VIDEOS / name
+    if not p.is_file():
+        pytest.skip(f"{p} not rendered yet")
+    return p
+
+
+def make_video(path: Path, frames: list[np.ndarray] | np.ndarray, fps: float = 30.0,
+               rotation_ccw_deg: int = 0, times_s: list[float] | None = None) -> Path:
+    """Encode BGR frames as H.264 mp4 with PyAV (optionally with display rotation or own pts)."""
+    import av
+    from fractions import Fraction
+
+    h, w = frames[0].shape[:2]
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
+        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+        if times_s is not None:
+            s.time_base = Fraction(1, 1000)
+            s.codec_context.time_base = Fraction(1, 1000)
+        if rotation_ccw_deg:
+            s.set_display_rotation(rotation_ccw_deg)
+        for i, img in enumerate(frames):
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="bgr24")
+            if times_s is not None:
+                vf.pts, vf.time_base = int(round(times_s[i] * 1000)), Fraction(1, 1000)
+            for p in s.encode(vf):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return path
+
+
+def make_audio_only(path: Path, seconds: float = 1.0) -> Path:
+    import av
+
+    with av.open(str(path), "w", format="mp4") as c:
+        s = c.add_stream("aac", rate=44100)
+        n = 1024
+        t = 0
+        while t < seconds * 44100:
+            samples = (np.sin(np.arange(t, t + n) / 20.0) * 0.1).astype(np.float32)[None, :]
+            fr = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+            fr.sample_rate = 44100
+            fr.pts = t
+            for p in s.encode(fr):
+                c.mux(p)
+            t += n
+        for p in s.encode():
+            c.mux(p)
+    return path
+
+
+@pytest.fixture
+def blank_video(tmp_path: Path) -> Path:
+    """Two seconds of an empty grey room: no person."""
+    frames = [np.full((240, 320, 3), 128, np.uint8) for _ in range(30)]
+    for i, f in enumerate(frames):
+        f[100:140, 10 + 5 * i: 50 + 5 * i] = 60  # something moves, nobody is there
+    return make_video(tmp_path / "empty_room.mp4", frames, fps=15)

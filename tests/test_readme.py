@@ -1,0 +1,24 @@
+"""README's commands are the ones CI runs."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _commands():
+    return re.findall(r"```bash\n(python3 -m venv[^\n]*)\n```", (ROOT / "README.md").read_text())
+
+
+def test_readme_gives_two_fresh_machine_commands():
+    cmds = _commands()
+    assert len(cmds) == 2
+    assert "streamlit run app.py" in cmds[0]
+    assert "pytest" in cmds[1]
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    test_cmd = _commands()[1]
+    assert test_cmd.replace("pip install -e", "pip install -q -e") in ci
+    assert "set -euo pipefail" in ci  # pytest's exit 5 ("no tests") fails the run
