@@ -20,5 +20,5 @@ def test_readme_gives_two_fresh_machine_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     test_cmd = _commands()[1]
-    assert test_cmd.replace("pip install -e", "pip install -q -e") in ci
+    assert test_cmd in ci.splitlines()
     assert "set -euo pipefail" in ci  # pytest's exit 5 ("no tests") fails the run
