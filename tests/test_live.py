@@ -1,0 +1,192 @@
+"""The live video callback, driven with real ``av.VideoFrame`` objects and a fake pipeline."""
+
+from __future__ import annotations
+
+import threading
+
+import av
+import numpy as np
+import pytest
+
+from exercises.base import Cue, ExerciseSummary, FrameVerdict, Severity
+from exercises.pose import Landmark, PoseFrame
+from formcoach.live import ConfigError, LiveCoach, ice_servers_from_env, rtc_configuration
+
+W, H = 320, 240
+
+
+class FakeChecker:
+    def __init__(self):
+        self.n = 0
+
+    def summary(self):
+        return ExerciseSummary("dead_bug", (), {"left": self.n // 10, "right": 0}, 0.0, 0.0, {}, (), (), 0.0)
+
+
+class FakePipeline:
+    """Records what it was given; finds a 'person' whose left wrist is at the image's brightest column."""
+
+    instances = 0
+
+    def __init__(self):
+        FakePipeline.instances += 1
+        self.images, self.times, self.closed = [], [], False
+        self.checker = FakeChecker()
+
+    def process(self, image_bgr, t):
+        self.images.append(image_bgr.copy())
+        self.times.append(t)
+        self.checker.n += 1
+        col = int(np.argmax(image_bgr[..., 2].sum(axis=0)))  # red stripe = the person's left wrist
+        xy = np.full((33, 2), np.nan)
+        xy[Landmark.LEFT_WRIST] = (col, H / 2)
+        vis = np.zeros(33)
+        vis[Landmark.LEFT_WRIST] = 1.0
+        pose = PoseFrame(xy=xy, visibility=vis, timestamp_s=t, image_wh=(image_bgr.shape[1], image_bgr.shape[0]))
+        cue = None
+        if self.checker.n >= 5:
+            cue = Cue("hip_sag", Severity.WARNING, "Lift your hips", t)
+        v = FrameVerdict(t, self.checker.n > 2, {"m": 1.0}, (), cue, {"left": self.checker.n // 10, "right": 0},
+                         0.0, 0.0, "moving")
+        return pose, v
+
+    def close(self):
+        self.closed = True
+
+
+def _frame(i: int, red_col: int = 40) -> av.VideoFrame:
+    img = np.zeros((H, W, 3), np.uint8)
+    img[:, red_col, 2] = 255  # BGR: red
+    f = av.VideoFrame.from_ndarray(img, format="bgr24")
+    f.pts = i * 3000
+    from fractions import Fraction
+    f.time_base = Fraction(1, 90000)
+    return f
+
+
+@pytest.fixture
+def coach():
+    FakePipeline.instances = 0
+    pipes = []
+
+    def factory():
+        p = FakePipeline()
+        pipes.append(p)
+        return p
+
+    c = LiveCoach("dead_bug", pipeline_factory=factory, timed=False, title="Dead bug")
+    c.pipes = pipes
+    return c
+
+
+def test_model_built_once_per_stream_and_closed_at_stop(coach):
+    for i in range(12):
+        out = coach(_frame(i))
+        assert isinstance(out, av.VideoFrame)
+        assert (out.width, out.height) == (W, H)
+        assert out.pts == i * 3000
+    assert coach.pipelines_built == 1 and len(coach.pipes) == 1
+    s = coach.status()
+    assert s.running and s.frames_in == 12 and s.frames_processed == 12
+    summary = coach.finish()
+    assert summary.reps_by_side["left"] == 1
+    assert coach.pipes[0].closed
+    assert coach.finish() is summary  # idempotent
+    assert not coach.status().running
+    coach(_frame(13))  # frames after stop are shown, not analysed, and build nothing
+    assert coach.pipelines_built == 1 and len(coach.pipes[0].images) == 12
+
+
+def test_data_unmirrored_display_mirrored(coach):
+    out = coach(_frame(0, red_col=40)).to_ndarray(format="bgr24")
+    seen = coach.pipes[0].images[0]
+    assert int(np.argmax(seen[..., 2].sum(axis=0))) == 40  # the model sees the camera image as captured
+    # the display is a selfie view: the stripe is at W-1-40, and the skeleton joint drawn there too
+    band = out[H // 2 - 30:H // 2 - 10]  # clear of the text banners and the joint dot
+    assert band[:, W - 1 - 40, 2].min() == 255 and band[:, 40, 2].max() == 0
+    # the skeleton is mirrored with the image: the wrist dot sits on the mirrored stripe
+    dot = out[H // 2 - 2:H // 2 + 3, W - 1 - 40 - 8:W - 1 - 40 + 9]
+    assert (dot != [0, 0, 255]).any(axis=-1).sum() > 5 and out[H // 2, 40 - 5:40 + 6].max() == 0
+
+
+def test_no_mirror_option():
+    c = LiveCoach("dead_bug", pipeline_factory=FakePipeline, timed=False, title="x", mirror=False)
+    out = c(_frame(0, red_col=40)).to_ndarray(format="bgr24")
+    band = out[H // 2 - 30:H // 2 - 10]
+    assert band[:, 40, 2].min() == 255 and band[:, W - 1 - 40, 2].max() == 0
+
+
+def test_media_time_drives_the_checker_strictly_increasing(coach):
+    for i in (0, 1, 2, 2, 5):  # a repeated pts must not go backwards or repeat
+        coach(_frame(i))
+    ts = coach.pipes[0].times
+    assert ts[0] == 0.0 and ts[1] == pytest.approx(3000 / 90000)
+    assert all(b > a for a, b in zip(ts, ts[1:]))
+    assert ts[-1] == pytest.approx(5 * 3000 / 90000)
+
+
+def test_cue_sequence_counts_new_cues_once(coach):
+    for i in range(4):
+        coach(_frame(i))
+    assert coach.status().cue is None and coach.status().cue_seq == 0
+    for i in range(4, 10):
+        coach(_frame(i))
+    s = coach.status()
+    assert s.cue.code == "hip_sag" and s.cue_seq == 1  # same cue held: spoken once
+
+
+def test_errors_are_reported_not_fatal():
+    class Broken(FakePipeline):
+        def process(self, image_bgr, t):
+            raise RuntimeError("model exploded\nsecond line")
+
+    c = LiveCoach("dead_bug", pipeline_factory=Broken, timed=False, title="x")
+    out = c(_frame(0))
+    assert isinstance(out, av.VideoFrame)
+    s = c.status()
+    assert s.error == "model exploded" and s.frames_in == 1 and s.frames_processed == 0
+
+
+def test_fps_and_latency_from_injected_clock():
+    now = [100.0]
+    c = LiveCoach("dead_bug", pipeline_factory=FakePipeline, timed=False, title="x", clock=lambda: now[0])
+    for i in range(30):
+        now[0] = 100.0 + i / 30 + 0.010  # frames arrive 10 ms after capture, processing takes no clock time
+        c.process_image(np.zeros((H, W, 3), np.uint8), i / 30)
+    s = c.status()
+    assert s.fps == pytest.approx(30.0, rel=0.01)
+    assert s.latency_ms == pytest.approx(0.0, abs=1e-6)
+    # now a backlog builds: each frame arrives 20 ms later than the one before
+    for i in range(30, 60):
+        now[0] = 100.0 + i / 30 + 0.010 + (i - 29) * 0.020
+        c.process_image(np.zeros((H, W, 3), np.uint8), i / 30)
+    first, last = c.latency_trend(window_s=0.5)
+    assert first == pytest.approx(0.0, abs=1e-6) and last > 400
+
+
+def test_script_thread_reads_while_worker_runs(coach):
+    stop = threading.Event()
+    seen = []
+
+    def reader():
+        while not stop.is_set():
+            seen.append(coach.status().frames_in)
+
+    th = threading.Thread(target=reader)
+    th.start()
+    for i in range(50):
+        coach(_frame(i))
+    stop.set()
+    th.join()
+    assert seen == sorted(seen) and coach.status().frames_in == 50
+
+
+def test_ice_servers_config():
+    assert ice_servers_from_env({}) == []
+    assert rtc_configuration({}) == {"iceServers": []}
+    one = '{"urls": ["stun:stun.example.org:3478"]}'
+    assert ice_servers_from_env({"FORMCOACH_ICE_SERVERS": one}) == [{"urls": ["stun:stun.example.org:3478"]}]
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        ice_servers_from_env({"FORMCOACH_ICE_SERVERS": "stun:x"})
+    with pytest.raises(ConfigError, match="urls"):
+        ice_servers_from_env({"FORMCOACH_ICE_SERVERS": '[{"url": "stun:x"}]'})
