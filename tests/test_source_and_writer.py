@@ -108,3 +108,30 @@ def test_h264_writer_leaves_nothing_on_error(tmp_path):
             w.write(np.zeros((64, 64, 3), np.uint8), 0.0)
             raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_prefetch_stops_cleanly_on_early_exit(tmp_path):
+    import threading
+
+    p = make_video(tmp_path / "c.mp4", _marker_frames(40))
+    src = VideoFileSource(p, prefetch=2)
+    for i, _ in enumerate(src):
+        if i == 3:
+            break
+    src.close()
+    assert src._container is None
+    assert not [t for t in threading.enumerate() if t.name == "frame-prefetch"]
+
+
+def test_prefetch_reraises_errors_in_consumer():
+    from vision.source import prefetched
+
+    def boom():
+        yield 1
+        raise RuntimeError("decoder broke")
+
+    got = []
+    with pytest.raises(RuntimeError, match="decoder broke"):
+        for x in prefetched(boom(), 2):
+            got.append(x)
+    assert got == [1]

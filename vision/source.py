@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import os
+import queue
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -67,12 +69,16 @@ class VideoFileSource:
     Raises :class:`VideoError` with a one-line message for a missing path, a directory, an empty
     or non-video file, or a file without a video stream. Corrupt frames in the middle are skipped
     (decoding resumes at the next good packet); ``skipped_frames`` counts them.
+
+    With ``prefetch > 0`` a background thread decodes up to that many frames ahead, so decoding
+    overlaps pose inference on the other core instead of adding to it.
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, prefetch: int = 4) -> None:
         import av  # local: PyAV is heavy and only file decoding needs it
 
         self.path = Path(path)
+        self.prefetch = prefetch
         if not self.path.exists():
             raise VideoError(f"{self.path}: no such file")
         if self.path.is_dir():
@@ -163,7 +169,10 @@ class VideoFileSource:
         try:
             if first is not None:
                 yield first
-            yield from it
+            if self.prefetch > 0:
+                yield from prefetched(it, self.prefetch)
+            else:
+                yield from it
         finally:
             self.close()
 
@@ -224,6 +233,51 @@ class ArraySource:
     def __iter__(self) -> Iterator[Frame]:
         for i, img in enumerate(self._images):
             yield Frame(np.ascontiguousarray(img), i / self.fps, i)
+
+
+def prefetched(it: Iterator[Frame], depth: int) -> Iterator[Frame]:
+    """Run ``it`` in a background thread, ``depth`` items ahead; errors re-raise in the consumer.
+
+    Stopping early (``break``, ``close()``) stops the thread before this generator returns, so
+    the underlying decoder is never used after its container is closed.
+    """
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for item in it:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer
+            q.put(e)
+
+    t = threading.Thread(target=work, name="frame-prefetch", daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while t.is_alive():
+            try:
+                q.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        t.join()
 
 
 def open_source(video: str | os.PathLike | None = None, webcam: int | None = None):
