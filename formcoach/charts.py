@@ -1,0 +1,69 @@
+"""Altair charts for the page: key angles over time, and progress over days."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from exercises.base import ExerciseSummary
+
+from .report import Report
+
+
+def metric_label(name: str) -> str:
+    return name.removesuffix("_deg").replace("_", " ") + (" (deg)" if name.endswith("_deg") else "")
+
+
+def angle_frame(report: Report, metrics: Sequence[str]) -> pd.DataFrame:
+    t = report.series.get("t_s", [])
+    rows = []
+    for m in metrics:
+        for ti, v in zip(t, report.series.get(m, [])):
+            rows.append({"t_s": ti, "metric": metric_label(m),
+                         "value": v if v is not None and math.isfinite(v) else None})
+    return pd.DataFrame(rows, columns=["t_s", "metric", "value"])
+
+
+def angle_chart(report: Report, metrics: Sequence[str], summary: ExerciseSummary | None = None) -> alt.LayerChart:
+    """Key angle(s) over time, rep boundaries as vertical rules, fault intervals as red bands."""
+    summary = summary if summary is not None else report.summary
+    df = angle_frame(report, metrics)
+    x = alt.X("t_s:Q", title="time (s)")
+    layers: list[Any] = []
+    faults = pd.DataFrame([{"start": f.start_s, "end": f.end_s, "fault": f.type.replace("_", " ")}
+                           for f in (summary.faults if summary else ())], columns=["start", "end", "fault"])
+    if len(faults):
+        layers.append(alt.Chart(faults).mark_rect(opacity=0.18, color="#d62728").encode(
+            x=alt.X("start:Q", title="time (s)"), x2="end:Q", tooltip=["fault", "start", "end"]))
+    reps = pd.DataFrame([{"t": t, "rep": f"rep {i + 1} ({r.side})", "edge": edge}
+                         for i, r in enumerate(summary.reps if summary else ())
+                         for t, edge in ((r.start_s, "start"), (r.end_s, "end"))], columns=["t", "rep", "edge"])
+    if len(reps):
+        layers.append(alt.Chart(reps).mark_rule(strokeDash=[4, 3], color="#555").encode(
+            x=alt.X("t:Q", title="time (s)"), tooltip=["rep", "edge", "t"]))
+    layers.append(alt.Chart(df).mark_line().encode(
+        x=x, y=alt.Y("value:Q", title="degrees"), color=alt.Color("metric:N", title=None),
+        tooltip=["metric", "t_s", "value"]))
+    return alt.layer(*layers).properties(height=260)
+
+
+def progress_frame(daily: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    rows = []
+    for d in daily:
+        for measure, v in (("reps", d["reps"]), ("good-form time (s)", d["good_form_s"]),
+                           ("fault rate (%)", None if d["fault_rate"] is None else 100 * d["fault_rate"])):
+            rows.append({"day": d["day"], "exercise": d["exercise"], "measure": measure, "value": v})
+    return pd.DataFrame(rows, columns=["day", "exercise", "measure", "value"])
+
+
+def progress_chart(daily: Sequence[dict[str, Any]]) -> alt.FacetChart:
+    """Per day and exercise: reps, good-form time and fault rate, one row each."""
+    df = progress_frame(daily)
+    base = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("day:T", title=None), y=alt.Y("value:Q", title=None),
+        color=alt.Color("exercise:N"), tooltip=["day", "exercise", "measure", "value"])
+    return base.properties(height=140).facet(row=alt.Row("measure:N", title=None)).resolve_scale(y="independent")

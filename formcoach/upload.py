@@ -1,0 +1,140 @@
+"""Analyse one uploaded video for the page: validation, a private temp dir, cleanup, downloads.
+
+Privacy rules kept here (and tested):
+
+* the uploaded file's *name* is only ever displayed; every path is chosen by formcoach
+  (``upload<suffix>`` in a fresh temporary directory; kept videos get a random name);
+* the temporary directory is always deleted, and the video is kept only when the caller passes
+  ``keep_dir`` (the user ticked "keep the video").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import tempfile
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+from exercises.base import ExerciseSummary
+from vision.source import VideoError  # noqa: F401 - re-exported for callers
+
+from .engine import USER_ERRORS, AnalysisError, AnalysisOptions, analyze_video, write_annotated_video
+from .report import Report
+
+MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi")
+Progress = Callable[[float, str], None]
+
+
+class UploadError(Exception):
+    """The upload cannot be analysed (one-line message for the user)."""
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    display_name: str  # the user's file name, cleaned, for display only
+    report: Report
+    annotated_mp4: bytes
+    kept_video: Path | None
+
+    @property
+    def report_json(self) -> str:
+        return self.report.to_json()
+
+    @property
+    def table_csv(self) -> str:
+        return rows_to_csv(rep_rows(self.report.summary))
+
+
+def display_name(name: str | None, max_len: int = 80) -> str:
+    """The last path component of a browser-supplied name, printable, shortened. Display only."""
+    name = name or "video"
+    base = PureWindowsPath(PurePosixPath(name).name).name  # strip both kinds of directories
+    base = "".join(c for c in unicodedata.normalize("NFC", base) if unicodedata.category(c)[0] != "C")
+    base = base.strip().strip(".") or "video"
+    return base if len(base) <= max_len else base[: max_len - 3] + "..."
+
+
+def check_upload(name: str | None, size: int, max_mb: int = MAX_UPLOAD_MB) -> str:
+    """Validate name and size; return the suffix formcoach will use for its own temp file."""
+    shown = display_name(name)
+    if size <= 0:
+        raise UploadError(f"{shown}: the file is empty")
+    if size > max_mb * 1024 * 1024:
+        raise UploadError(f"{shown}: {size / 1048576:.0f} MB is over the {max_mb} MB limit; "
+                          "trim the video to the set you want checked")
+    suffix = Path(shown).suffix.lower()
+    if suffix not in VIDEO_SUFFIXES:
+        raise UploadError(f"{shown}: not a video file formcoach reads (use {', '.join(VIDEO_SUFFIXES)})")
+    return suffix
+
+
+def analyse_upload(data: bytes, name: str | None, exercise: str, *, keep_dir: Path | None = None,
+                   progress: Progress | None = None, options: AnalysisOptions | None = None) -> UploadResult:
+    """Analyse ``data`` (the uploaded bytes) and draw the annotated H.264 video.
+
+    Raises :class:`UploadError` with a one-line message for anything the user can fix.
+    """
+    suffix = check_upload(name, len(data))
+    shown = display_name(name)
+    report_progress = progress or (lambda f, s: None)
+    options = options or AnalysisOptions(exercise=exercise)
+    with tempfile.TemporaryDirectory(prefix="formcoach-upload-") as td:
+        src = Path(td) / f"upload{suffix}"
+        src.write_bytes(data)
+        try:
+            report = analyze_video(src, options, progress=lambda f, s: report_progress(0.75 * f, s))
+            out = write_annotated_video(src, report, Path(td) / "annotated.mp4",
+                                        progress=lambda f, s: report_progress(0.75 + 0.25 * f, s))
+        except (*USER_ERRORS, AnalysisError) as e:
+            msg = str(e).replace(str(src), shown).replace(src.name, shown)
+            raise UploadError(msg.splitlines()[0] if msg else f"{shown}: cannot be analysed") from None
+        annotated = out.read_bytes()
+        kept = None
+        if keep_dir is not None:
+            keep_dir = Path(keep_dir)
+            keep_dir.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            kept = keep_dir / f"{stamp}-{uuid.uuid4().hex[:8]}-annotated.mp4"
+            kept.write_bytes(annotated)
+    report_progress(1.0, "Done")
+    return UploadResult(shown, report, annotated, kept)
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+def rep_rows(summary: ExerciseSummary | None) -> list[dict[str, Any]]:
+    """One row per rep: side, duration, hold, faults, verdict, coaching (seconds, 1 decimal)."""
+    if summary is None:
+        return []
+    return [{"rep": i + 1, "side": r.side, "start_s": round(r.start_s, 1),
+             "duration_s": round(r.end_s - r.start_s, 1), "hold_s": round(r.hold_s, 1),
+             "faults": ", ".join(sorted({f.type.replace("_", " ") for f in r.faults})) or "-",
+             "verdict": r.verdict.value, "coaching": r.coaching}
+            for i, r in enumerate(summary.reps)]
+
+
+def fault_rows(summary: ExerciseSummary | None) -> list[dict[str, Any]]:
+    if summary is None:
+        return []
+    return [{"fault": f.type.replace("_", " "), "from_s": round(f.start_s, 1), "to_s": round(f.end_s, 1),
+             "seconds": round(f.end_s - f.start_s, 1), "worst_deg": round(f.magnitude_deg, 1)}
+            for f in summary.faults]
+
+
+def rows_to_csv(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()})
+    return buf.getvalue()
