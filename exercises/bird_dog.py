@@ -1,0 +1,170 @@
+"""Bird-dog checker, judged from a side view of a person on hands and knees.
+
+A rep: from all fours, one leg reaches back and the opposite arm forward to a straight line and
+return; the side is the moving leg. The far-side supporting knee is often hidden and MediaPipe
+draws it near the raised leg, so the near leg is trusted first (see ``exercises.extension``).
+
+Metrics (degrees unless named otherwise, NaN when not measurable):
+
+* ``extension_frac``: the moving leg's hip angle (shoulder-hip-knee), 90 on all fours -> 0,
+  ``full_hip_angle_deg`` -> 1.
+* ``leg_elevation_deg``: the moving leg's hip->ankle (or hip->knee) line above horizontal,
+  positive = above hip level (fault ``leg_too_high`` while extended).
+* ``trunk_pitch_deg``: shoulder-hip line above horizontal; ``back_bend_deg`` its change from the
+  start-of-set baseline times ``sag_sign`` (positive = sag, negative = arch / rounding up).
+* ``hip_roll_deg``: pelvis roll proxy, change from baseline. Two estimates, averaged when both
+  exist: world landmarks (angle of the left->right hip vector out of the horizontal plane) and the
+  on-screen vertical gap between the hips over an estimated hip width
+  (``hip_width_to_torso`` x torso length), times ``roll_2d_gain`` (the side view reads about half
+  the true roll).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import geometry as g
+from .base import Severity
+from .common import FaultRule
+from .counting import BaselineTracker, RepConfig
+from .cues import CueSchedulerConfig, CueSpec
+from .extension import ExtensionChecker, Measure, frac
+from .gate import GateConfig
+from .pose import Landmark, PoseFrame, Side, sided
+
+HIP_ROTATION = CueSpec("hip_rotation", Severity.WARNING,
+                       "Keep your hips level - imagine a glass of water on your lower back.")
+LEG_TOO_HIGH = CueSpec("leg_too_high", Severity.WARNING, "Lift the leg only to hip height, not higher.")
+BACK_SAG = CueSpec("back_sag", Severity.WARNING, "Don't let your back sag: gently draw your belly button in.")
+BACK_ARCH = CueSpec("back_arch", Severity.WARNING, "Keep your back flat - don't round it up.")
+GOOD = CueSpec("good_form", Severity.POSITIVE, "Good long line - hips level, keep breathing.")
+
+
+@dataclass(frozen=True)
+class BirdDogConfig:
+    """Bird-dog thresholds. Angles in degrees, times in seconds."""
+
+    start_hip_angle_deg: float = 90.0
+    full_hip_angle_deg: float = 165.0
+    min_thigh_upright_deg: float = 50.0  # start position: supporting thigh near vertical
+    max_trunk_incline_deg: float = 35.0
+    leg_too_high_on_deg: float = 8.0
+    leg_too_high_off_deg: float = 6.0
+    roll_on_deg: float = 7.0
+    roll_off_deg: float = 5.0
+    roll_2d_gain: float = 2.0
+    hip_width_to_torso: float = 0.35
+    back_on_deg: float = 6.0
+    back_off_deg: float = 4.0
+    sag_sign: float = 1.0  # +1: shoulders rising against the hips reads as sag
+    back_gain: float = 1.0
+    baseline_s: float = 0.6
+    fault_min_on_s: float = 0.2
+    fault_min_off_s: float = 0.3
+    hold_target_s: float = 5.0  # 5-10 s
+    reps: RepConfig = field(default_factory=RepConfig)
+    gate: GateConfig = field(default_factory=GateConfig)
+    cues: CueSchedulerConfig = field(default_factory=CueSchedulerConfig)
+
+    def __post_init__(self) -> None:
+        for a, b in (("leg_too_high_on_deg", "leg_too_high_off_deg"), ("roll_on_deg", "roll_off_deg"),
+                     ("back_on_deg", "back_off_deg")):
+            on, off = getattr(self, a), getattr(self, b)
+            if not 0 < off <= on < 90:
+                raise ValueError(f"BirdDogConfig needs 0 < {b} <= {a} < 90, got {a}={on!r} {b}={off!r}")
+        if self.sag_sign not in (-1.0, 1.0):
+            raise ValueError(f"sag_sign must be -1 or 1, got {self.sag_sign!r}")
+        for name in ("roll_2d_gain", "hip_width_to_torso", "back_gain", "baseline_s", "hold_target_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"BirdDogConfig.{name} must be > 0, got {getattr(self, name)!r}")
+        if not self.start_hip_angle_deg < self.full_hip_angle_deg <= 180:
+            raise ValueError(f"full_hip_angle_deg must be in (start_hip_angle_deg, 180], got {self.full_hip_angle_deg!r}")
+
+
+def hip_roll_estimates(frame: PoseFrame, near: Side, width_to_torso: float) -> tuple[float, float]:
+    """(world roll, 2-D roll) in degrees, signed: positive = left hip higher. NaN when unknown."""
+    world = float("nan")
+    if frame.world_xyz is not None:
+        d = frame.world_xyz[int(Landmark.LEFT_HIP)] - frame.world_xyz[int(Landmark.RIGHT_HIP)]
+        n = float(np.linalg.norm(d))
+        if math.isfinite(n) and n > 1e-6:
+            world = math.degrees(math.asin(max(-1.0, min(1.0, -float(d[1]) / n))))
+    lh, rh = frame.point(Landmark.LEFT_HIP), frame.point(Landmark.RIGHT_HIP)
+    torso = float(np.linalg.norm(frame.point(sided("shoulder", near)) - frame.point(sided("hip", near))))
+    flat = float("nan")
+    if math.isfinite(torso) and torso > 1e-6 and np.isfinite(lh).all() and np.isfinite(rh).all():
+        s = (rh[1] - lh[1]) / (width_to_torso * torso)  # left higher on screen = smaller y
+        flat = math.degrees(math.asin(max(-1.0, min(1.0, float(s)))))
+    return world, flat
+
+
+class BirdDogChecker(ExtensionChecker):
+    name = "bird_dog"
+    REQUIRED = ("shoulder", "hip", "knee")
+    POSITIVE = GOOD
+    INCOMPLETE_MSG = "Reach further: leg straight back and arm straight forward, level with your body."
+
+    def __init__(self, config: BirdDogConfig | None = None) -> None:
+        config = config or BirdDogConfig()
+        self.HOLD_TARGET_S = config.hold_target_s
+        super().__init__(config)
+
+    def fault_rules(self) -> tuple[FaultRule, ...]:
+        c = self.config
+        return (FaultRule(HIP_ROTATION, c.roll_on_deg, c.roll_off_deg, c.fault_min_on_s, c.fault_min_off_s),
+                FaultRule(LEG_TOO_HIGH, c.leg_too_high_on_deg, c.leg_too_high_off_deg, c.fault_min_on_s,
+                          c.fault_min_off_s),
+                FaultRule(BACK_SAG, c.back_on_deg, c.back_off_deg, c.fault_min_on_s, c.fault_min_off_s),
+                FaultRule(BACK_ARCH, c.back_on_deg, c.back_off_deg, c.fault_min_on_s, c.fault_min_off_s))
+
+    def on_reset(self) -> None:
+        self._pitch0 = BaselineTracker(self.config.baseline_s)
+        self._roll0 = {"world": BaselineTracker(self.config.baseline_s), "flat": BaselineTracker(self.config.baseline_s)}
+
+    def measure(self, frame: PoseFrame, near: Side, moving: Side | None) -> Measure:
+        c = self.config
+        vis = c.gate.min_distal_visibility
+        sh = frame.point(sided("shoulder", near))
+        hip_n = frame.point(sided("hip", near))
+        ext, elev = {}, {}
+        for s in Side:
+            hip, knee, ankle = (frame.point(sided(j, s)) for j in ("hip", "knee", "ankle"))
+            if frame.vis(sided("knee", s)) < vis:
+                ext[s] = elev[s] = float("nan")
+                continue
+            ext[s] = frac(g.joint_angle_deg(sh, hip, knee), c.start_hip_angle_deg, c.full_hip_angle_deg)
+            far_end = ankle if frame.vis(sided("ankle", s)) >= vis and frame.in_frame(sided("ankle", s)) else knee
+            d = far_end - hip
+            elev[s] = math.degrees(math.atan2(-d[1], abs(d[0]))) if np.isfinite(d).all() else float("nan")
+        pitch = g.elevation_deg(hip_n, sh)
+        thigh = g.elevation_deg(frame.point(sided("knee", near)), hip_n)
+        posture = math.isfinite(pitch) and abs(pitch) <= c.max_trunk_incline_deg
+        rest = not self.reps_machine.in_rep and (ext[near] if math.isfinite(ext[near]) else 1.0) <= c.reps.rest_frac
+        armed = posture and math.isfinite(thigh) and thigh >= c.min_thigh_upright_deg and rest
+        world, flat = hip_roll_estimates(frame, near, c.hip_width_to_torso)
+        if armed:
+            self._pitch0.add(pitch, frame.timestamp_s)
+            self._roll0["world"].add(world, frame.timestamp_s)
+            self._roll0["flat"].add(flat, frame.timestamp_s)
+        bend = float("nan")
+        if self._pitch0.ready and math.isfinite(pitch):
+            bend = (pitch - self._pitch0.value) * c.back_gain * c.sag_sign
+        rolls = []
+        if self._roll0["world"].ready and math.isfinite(world):
+            rolls.append(world - self._roll0["world"].value)
+        if self._roll0["flat"].ready and math.isfinite(flat):
+            rolls.append((flat - self._roll0["flat"].value) * c.roll_2d_gain)
+        roll = float(np.mean(rolls)) if rolls else float("nan")
+        leg_elev = elev[moving] if moving is not None else float("nan")
+        in_rep = self.reps_machine.in_rep
+        mags = {"back_sag": bend, "back_arch": -bend if math.isfinite(bend) else bend}
+        if in_rep:
+            mags["hip_rotation"] = abs(roll) if math.isfinite(roll) else roll
+        if in_rep and self.reps_machine.phase == "holding":
+            mags["leg_too_high"] = leg_elev
+        metrics = {"hip_roll_deg": roll, "leg_elevation_deg": leg_elev, "back_bend_deg": bend,
+                   "trunk_pitch_deg": pitch}
+        return Measure(ext=ext, posture=posture, armed=armed, metrics=metrics, mags=mags)

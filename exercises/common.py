@@ -1,0 +1,118 @@
+"""Plumbing shared by the checkers: frame time, gate, fault tracks, cue scheduling, summary parts."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .base import Cue, Fault
+from .counting import FaultTrack, Hysteresis, HysteresisConfig, frame_dt
+from .cues import SAFETY, CueScheduler, CueSchedulerConfig, CueSpec
+from .gate import GateConfig, GateResult, ViewGate
+from .pose import PoseFrame, Side, sided
+
+# A frame stands for at most this much time (a gap in the stream is not time held).
+MAX_FRAME_STEP_S = 0.25
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    """How one fault is switched: on at ``on_deg``, off below ``off_deg``, debounced."""
+
+    cue: CueSpec
+    on_deg: float
+    off_deg: float
+    min_on_s: float = 0.15
+    min_off_s: float = 0.3
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.on_deg) and math.isfinite(self.off_deg)) or self.off_deg > self.on_deg:
+            raise ValueError(f"fault {self.cue.code!r}: need finite off_deg <= on_deg, got "
+                             f"on_deg={self.on_deg!r} off_deg={self.off_deg!r}")
+        if not (self.min_on_s >= 0 and self.min_off_s >= 0):
+            raise ValueError(f"fault {self.cue.code!r}: min_on_s/min_off_s must be >= 0, got "
+                             f"{self.min_on_s!r}/{self.min_off_s!r}")
+
+    def track(self) -> FaultTrack:
+        return FaultTrack(self.cue.code, Hysteresis(HysteresisConfig(
+            self.on_deg, self.off_deg, self.min_on_s, self.min_off_s, rising=True)))
+
+
+class CheckerCore:
+    """The parts every checker has; the exercise class adds its own state machine."""
+
+    def __init__(self, rules: tuple[FaultRule, ...], gate: GateConfig, cues: CueSchedulerConfig,
+                 positive: CueSpec, required: tuple[str, ...]) -> None:
+        self.rules = rules
+        self.required = required
+        self.gate = ViewGate(gate)
+        self.scheduler = CueScheduler(cues, positive)
+        self.reset()
+
+    def reset(self) -> None:
+        self.gate.reset()
+        self.scheduler.reset()
+        self.tracks = {r.cue.code: r.track() for r in self.rules}
+        self.prev_t: float | None = None
+        self.t = 0.0
+        self.dt = 0.0
+        self.cant_judge_s = 0.0
+        self.good_run_s = 0.0
+        self._started = False
+
+    def begin_frame(self, frame: PoseFrame) -> GateResult:
+        self.t = frame.timestamp_s
+        self.dt = frame_dt(self.prev_t, self.t, MAX_FRAME_STEP_S)
+        if self.prev_t is not None and self.t <= self.prev_t:
+            self.dt = 0.0
+        self.prev_t = self.t if self.prev_t is None else max(self.prev_t, self.t)
+        if not self._started:
+            self._started = True
+            self.scheduler.announce_once(SAFETY, self.t)
+        g = self.gate.check(frame, self.required)
+        if not g.form_ok:
+            self.cant_judge_s += self.dt  # form could not be judged (position may still be tracked)
+        return g
+
+    def update_faults(self, magnitudes: dict[str, float], judging: bool) -> tuple[str, ...]:
+        """Feed this frame's fault magnitudes (degrees, larger = worse); returns active codes."""
+        active = []
+        for code, track in self.tracks.items():
+            if not judging or code not in magnitudes:
+                track.stop(self.t)  # not judged now (wrong phase / view): the fault ends
+                continue
+            if track.update(magnitudes.get(code, float("nan")), self.t, self.dt):
+                active.append(code)
+        return tuple(active)
+
+    def stop_faults(self) -> None:
+        for track in self.tracks.values():
+            track.stop(self.t)
+
+    def pick_cue(self, candidates: list[CueSpec], good_now: bool) -> Cue | None:
+        self.good_run_s = self.good_run_s + self.dt if good_now else 0.0
+        return self.scheduler.update(self.t, candidates, self.good_run_s)
+
+    def all_faults(self) -> tuple[Fault, ...]:
+        out = [f for track in self.tracks.values() for f in track.snapshot()]
+        return tuple(sorted(out, key=lambda f: (f.start_s, f.type)))
+
+    def seconds_lost(self) -> dict[str, float]:
+        return {code: float(track.seconds_s) for code, track in self.tracks.items()}
+
+
+def near_point(frame: PoseFrame, joint: str, near: Side) -> np.ndarray:
+    return frame.point(sided(joint, near))
+
+
+def best_of_sides(frame: PoseFrame, joint: str, near: Side, min_visibility: float) -> np.ndarray:
+    """The near side's landmark, or the far side's when the near one is not visible."""
+    p = frame.point(sided(joint, near))
+    if frame.vis(sided(joint, near)) >= min_visibility:
+        return p
+    q = frame.point(sided(joint, near.other))
+    if frame.vis(sided(joint, near.other)) >= min_visibility:
+        return q
+    return p

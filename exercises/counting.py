@@ -1,0 +1,373 @@
+"""Shared counting parts: hysteresis switches, timestamp-driven hold timers, fault bookkeeping.
+
+Everything here is driven by ``PoseFrame.timestamp_s`` (media time), never the wall clock, so a
+video file and a webcam behave the same. NaN inputs never change a state: a missing landmark is
+"don't know", not "no".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .base import Fault
+
+
+@dataclass(frozen=True)
+class HysteresisConfig:
+    """A two-threshold switch: turns on at ``on_at`` and off at ``off_at``.
+
+    With ``rising=True`` the switch is on for large values (on when value >= on_at, off when
+    value < off_at, so on_at >= off_at). With ``rising=False`` it is on for small values.
+    ``min_on_s`` / ``min_off_s``: how long the new condition must persist before the state flips.
+    """
+
+    on_at: float
+    off_at: float
+    min_on_s: float = 0.0
+    min_off_s: float = 0.0
+    rising: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("on_at", "off_at"):
+            v = getattr(self, name)
+            if not math.isfinite(v):
+                raise ValueError(f"HysteresisConfig.{name} must be finite, got {v!r}")
+        if self.rising and self.off_at > self.on_at:
+            raise ValueError(f"rising switch needs off_at <= on_at, got on_at={self.on_at!r} off_at={self.off_at!r}")
+        if not self.rising and self.off_at < self.on_at:
+            raise ValueError(f"falling switch needs off_at >= on_at, got on_at={self.on_at!r} off_at={self.off_at!r}")
+        for name in ("min_on_s", "min_off_s"):
+            v = getattr(self, name)
+            if not v >= 0:
+                raise ValueError(f"HysteresisConfig.{name} must be >= 0, got {v!r}")
+
+
+class Hysteresis:
+    """A debounced two-threshold switch. ``update(value, t_s) -> bool`` (the current state).
+
+    ``since_s`` is the time the current state's condition first held (the debounce start), so
+    intervals can be back-dated to when the value actually crossed the threshold.
+    """
+
+    def __init__(self, config: HysteresisConfig) -> None:
+        self.config = config
+        self.reset()
+
+    def reset(self) -> None:
+        self.on = False
+        self.since_s: float | None = None
+        self._pending_since: float | None = None
+
+    def _wants_on(self, value: float) -> bool:
+        c = self.config
+        return value >= c.on_at if c.rising else value <= c.on_at
+
+    def _wants_off(self, value: float) -> bool:
+        c = self.config
+        return value < c.off_at if c.rising else value > c.off_at
+
+    def update(self, value: float, t_s: float) -> bool:
+        if value is None or not math.isfinite(value):
+            self._pending_since = None
+            return self.on
+        flip = self._wants_off(value) if self.on else self._wants_on(value)
+        if not flip:
+            self._pending_since = None
+            return self.on
+        if self._pending_since is None:
+            self._pending_since = t_s
+        need = self.config.min_off_s if self.on else self.config.min_on_s
+        if t_s - self._pending_since >= need:
+            self.on = not self.on
+            self.since_s = self._pending_since
+            self._pending_since = None
+        return self.on
+
+    def force_off(self) -> None:
+        self.on = False
+        self._pending_since = None
+
+
+class Stopwatch:
+    """Accumulates media time while a condition is true.
+
+    Each step adds ``t - t_prev`` (capped at ``max_step_s`` so a gap in the stream is not
+    counted as time held) when ``active`` was true for that step.
+    """
+
+    def __init__(self, max_step_s: float = 0.25) -> None:
+        if not max_step_s > 0:
+            raise ValueError(f"max_step_s must be > 0, got {max_step_s!r}")
+        self.max_step_s = max_step_s
+        self.reset()
+
+    def reset(self) -> None:
+        self.total_s = 0.0
+        self.current_s = 0.0  # length of the current unbroken run
+        self._last_t: float | None = None
+
+    def step(self, t_s: float) -> float:
+        """Seconds since the previous frame (0 for the first), capped."""
+        if self._last_t is None or t_s <= self._last_t:
+            dt = 0.0
+        else:
+            dt = min(t_s - self._last_t, self.max_step_s)
+        self._last_t = t_s
+        return dt
+
+    def update(self, active: bool, t_s: float) -> float:
+        dt = self.step(t_s)
+        if active:
+            self.total_s += dt
+            self.current_s += dt
+        else:
+            self.current_s = 0.0
+        return self.total_s
+
+
+def frame_dt(prev_t: float | None, t_s: float, max_step_s: float) -> float:
+    """Seconds a frame stands for: time since the previous frame, capped; 0 for the first."""
+    if prev_t is None or not t_s > prev_t:
+        return 0.0
+    return min(t_s - prev_t, max_step_s)
+
+
+@dataclass
+class FaultTrack:
+    """Bookkeeping for one fault type: debounced on/off, intervals with worst magnitude."""
+
+    type: str
+    switch: Hysteresis
+    intervals: list[Fault] = field(default_factory=list)
+    _start: float | None = None
+    _worst: float = 0.0
+    _last_t: float = 0.0
+    seconds_s: float = 0.0
+
+    def update(self, magnitude: float, t_s: float, dt: float) -> bool:
+        was = self.switch.on
+        on = self.switch.update(magnitude, t_s)
+        if on and not was:
+            self._start = self.switch.since_s if self.switch.since_s is not None else t_s
+            self._worst = 0.0
+        if on:
+            if math.isfinite(magnitude):
+                self._worst = max(self._worst, abs(magnitude))
+            self.seconds_s += dt
+            self._last_t = t_s
+        if was and not on:
+            self._close(t_s)
+        return on
+
+    def _close(self, end_s: float) -> None:
+        if self._start is not None:
+            self.intervals.append(Fault(self.type, float(self._worst), float(self._start), float(end_s)))
+        self._start = None
+
+    @property
+    def active(self) -> bool:
+        return self.switch.on
+
+    @property
+    def open_start_s(self) -> float | None:
+        return self._start if self.switch.on else None
+
+    def stop(self, t_s: float) -> None:
+        """Close an open interval (the view was lost or the set ended)."""
+        if self.switch.on:
+            self._close(t_s)
+        self.switch.force_off()
+
+    def snapshot(self) -> list[Fault]:
+        """Closed intervals plus the open one (ending at the last active frame)."""
+        out = list(self.intervals)
+        if self.switch.on and self._start is not None:
+            out.append(Fault(self.type, float(self._worst), float(self._start), float(self._last_t)))
+        return out
+
+    def faults_between(self, start_s: float, end_s: float) -> list[Fault]:
+        """Fault intervals overlapping [start_s, end_s], clipped to it."""
+        out = []
+        for f in self.snapshot():
+            a, b = max(f.start_s, start_s), min(f.end_s, end_s)
+            if b >= a:
+                out.append(Fault(f.type, f.magnitude_deg, a, b))
+        return out
+
+
+class BaselineTracker:
+    """Mean of a metric over the first ``window_s`` seconds of judged start-position frames."""
+
+    def __init__(self, window_s: float) -> None:
+        if not window_s > 0:
+            raise ValueError(f"window_s must be > 0, got {window_s!r}")
+        self.window_s = window_s
+        self.reset()
+
+    def reset(self) -> None:
+        self._sum = 0.0
+        self._n = 0
+        self._t0: float | None = None
+        self._frozen = False
+
+    def add(self, value: float, t_s: float) -> None:
+        if self._frozen or not math.isfinite(value):
+            return
+        if self._t0 is None:
+            self._t0 = t_s
+        self._sum += value
+        self._n += 1
+        if t_s - self._t0 >= self.window_s:
+            self._frozen = True
+
+    @property
+    def ready(self) -> bool:
+        return self._n > 0
+
+    @property
+    def value(self) -> float:
+        return self._sum / self._n if self._n else float("nan")
+
+
+@dataclass(frozen=True)
+class RepConfig:
+    """Thresholds of the extension rep machine, on an extension fraction (0 = start, 1 = full).
+
+    A rep starts when the extension rises past ``start_frac`` (back-dated to the last frame at
+    ``rest_frac`` or below), reaches full at ``full_frac`` (stays full down to ``full_exit_frac``),
+    and ends when it falls back to ``rest_frac``. Attempts that peak between ``min_attempt_frac``
+    and ``full_frac`` are recorded as incomplete. ``hold_band_frac``: the hold is the time spent
+    within this much of the rep's peak extension (and at least ``full_exit_frac``).
+    """
+
+    start_frac: float = 0.35
+    full_frac: float = 0.8
+    full_exit_frac: float = 0.7
+    rest_frac: float = 0.2
+    min_attempt_frac: float = 0.5
+    hold_band_frac: float = 0.05
+    min_rep_s: float = 0.8
+    min_phase_s: float = 0.8  # extending or returning faster than this is rushing
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.rest_frac < self.start_frac <= self.min_attempt_frac <= self.full_exit_frac
+                <= self.full_frac <= 1.5):
+            raise ValueError(
+                "RepConfig needs 0 <= rest_frac < start_frac <= min_attempt_frac <= full_exit_frac <= full_frac "
+                f"<= 1.5, got rest={self.rest_frac!r} start={self.start_frac!r} attempt={self.min_attempt_frac!r} "
+                f"full_exit={self.full_exit_frac!r} full={self.full_frac!r}")
+        for name in ("hold_band_frac", "min_rep_s", "min_phase_s"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"RepConfig.{name} must be >= 0, got {getattr(self, name)!r}")
+
+
+@dataclass(frozen=True)
+class RepEvent:
+    """A finished extension: times in media seconds."""
+
+    side: str
+    start_s: float
+    full_s: float | None  # first reached full extension (None: never did)
+    leave_full_s: float | None  # last left full extension
+    end_s: float
+    hold_s: float
+    peak_frac: float
+    complete: bool
+
+
+class RepMachine:
+    """Extension rep state machine with hysteresis, side votes and a peak-relative hold.
+
+    ``update(t_s, dt, ext_frac, side, armed)``: ``side`` names the moving leg this frame (or None);
+    ``armed``: the body is in the start position (a rep may only begin from it). Returns a
+    ``RepEvent`` on the frame a rep (or an incomplete attempt) ends, else None. NaN extension
+    leaves the state unchanged.
+    """
+
+    def __init__(self, config: RepConfig | None = None) -> None:
+        self.config = config or RepConfig()
+        self.reset()
+
+    def reset(self) -> None:
+        self.phase = "rest"  # rest | extending | holding | returning
+        self._armed_seen = False
+        self._last_rest_t: float | None = None
+        self._start = 0.0
+        self._full: float | None = None
+        self._leave: float | None = None
+        self._peak = 0.0
+        self._trace: list[tuple[float, float]] = []
+        self._votes: dict[str, float] = {}
+
+    @property
+    def in_rep(self) -> bool:
+        return self.phase != "rest"
+
+    @property
+    def live_hold_s(self) -> float:
+        """Hold so far in the current rep (relative to the peak so far)."""
+        return self._hold(self._trace, self._peak) if self.in_rep else 0.0
+
+    @property
+    def leading_side(self) -> str | None:
+        return max(self._votes, key=self._votes.get) if self._votes else None
+
+    def _hold(self, trace, peak: float) -> float:
+        c = self.config
+        if peak < c.full_frac:
+            return 0.0
+        level = max(c.full_exit_frac, peak - c.hold_band_frac)
+        total = 0.0
+        for (t0, e0), (t1, _e1) in zip(trace, trace[1:]):
+            if e0 >= level:
+                total += t1 - t0
+        return total
+
+    def update(self, t_s: float, dt: float, ext: float, side: str | None, armed: bool) -> RepEvent | None:
+        c = self.config
+        if ext is None or not math.isfinite(ext):
+            return None
+        if self.phase == "rest":
+            if ext <= c.rest_frac:
+                self._last_rest_t = t_s
+                if armed:
+                    self._armed_seen = True
+            if ext >= c.start_frac and self._armed_seen:
+                self.phase = "extending"
+                self._start = self._last_rest_t if self._last_rest_t is not None else t_s
+                self._full = self._leave = None
+                self._peak = ext
+                self._trace = [(t_s, ext)]
+                self._votes = {}
+            return None
+        self._trace.append((t_s, ext))
+        self._peak = max(self._peak, ext)
+        if side is not None:
+            self._votes[side] = self._votes.get(side, 0.0) + max(dt, 1e-6) * ext
+        if self.phase == "extending" and ext >= c.full_frac:
+            self.phase = "holding"
+            if self._full is None:
+                self._full = t_s
+        elif self.phase == "holding" and ext < c.full_exit_frac:
+            self.phase = "returning"
+            self._leave = t_s
+        elif self.phase == "returning" and ext >= c.full_frac:
+            self.phase = "holding"
+        if ext <= c.rest_frac:
+            return self._finish(t_s)
+        return None
+
+    def _finish(self, t_s: float) -> RepEvent | None:
+        c = self.config
+        peak, trace = self._peak, self._trace
+        side = self.leading_side
+        start = self._start
+        full, leave = self._full, self._leave
+        self.phase = "rest"
+        self._last_rest_t = t_s
+        self._trace, self._votes = [], {}
+        if side is None or peak < c.min_attempt_frac or t_s - start < c.min_rep_s:
+            return None
+        complete = peak >= c.full_frac
+        return RepEvent(side, start, full, leave, t_s, self._hold(trace, peak), peak, complete)

@@ -1,0 +1,143 @@
+"""Dead bug checker, judged from a side view of a person lying on their back.
+
+A rep: from tabletop (hips and knees at 90 deg, arms to the ceiling) one leg and the opposite
+arm extend and return; the side is the moving leg.
+
+Metrics (degrees unless named otherwise, NaN when not measurable):
+
+* ``extension_frac``: the moving leg's extension, the mean of the hip angle (shoulder-hip-knee,
+  90 at tabletop -> ``full_hip_angle_deg``) and the knee angle (hip-knee-ankle, 90 -> 175)
+  mapped to 0..1.
+* ``leg_elevation_deg``: the moving leg's hip->ankle line above horizontal (the floor), positive up.
+  ``leg_drop`` = ``target_leg_elevation_deg - leg_elevation_deg`` while extended.
+* ``trunk_pitch_deg``: the shoulder-hip line above horizontal (positive = shoulders higher).
+* ``arch_deg``: the low-back-arch proxy: how far ``trunk_pitch_deg`` has moved from its
+  start-of-set baseline (mean over the first ``baseline_s`` in tabletop), times
+  ``arch_sign``. Lumbar extension tilts the pelvis against the chest, so with shoulders and
+  sacrum on the floor the shoulder-hip line rotates; a leg lowered too far is the usual cause,
+  which ``leg_drop`` catches directly.
+* ``arm_reach_deg``: largest shoulder angle (hip-shoulder-wrist) of either arm, 90 = to the
+  ceiling, ~170 = overhead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from . import geometry as g
+from .base import Severity
+from .common import FaultRule
+from .counting import BaselineTracker, RepConfig
+from .cues import CueSchedulerConfig, CueSpec
+from .extension import ExtensionChecker, Measure, frac
+from .gate import GateConfig
+from .pose import PoseFrame, Side, sided
+
+LOW_BACK_ARCH = CueSpec("low_back_arch", Severity.WARNING,
+                        "Keep your lower back gently on the floor - only lower the leg as far as you can without arching.")
+LEG_DROP = CueSpec("leg_drop", Severity.WARNING, "Keep the leg higher: stop before your back starts to lift.")
+GOOD = CueSpec("good_form", Severity.POSITIVE, "Good control - back flat, keep breathing.")
+
+
+@dataclass(frozen=True)
+class DeadBugConfig:
+    """Dead bug thresholds. Angles in degrees, times in seconds."""
+
+    full_hip_angle_deg: float = 150.0  # hip angle of a fully extended leg (leg ~30 deg above the floor)
+    full_knee_angle_deg: float = 175.0
+    start_angle_deg: float = 90.0  # tabletop hip and knee angles
+    min_tabletop_ankle_elevation_deg: float = 20.0  # start position: feet up above hip level
+    max_trunk_incline_deg: float = 30.0  # lying: shoulder-hip line near horizontal
+    target_leg_elevation_deg: float = 30.0
+    leg_drop_on_deg: float = 8.0
+    leg_drop_off_deg: float = 6.0
+    arch_on_deg: float = 6.0
+    arch_off_deg: float = 4.0
+    arch_sign: float = 0.0  # +1: shoulders rise = arch, -1: the opposite, 0: either way (abs)
+    arch_gain: float = 1.0  # calibration of the proxy to degrees of lumbar extension
+    baseline_s: float = 0.6
+    fault_min_on_s: float = 0.2
+    fault_min_off_s: float = 0.3
+    hold_target_s: float = 2.0
+    reps: RepConfig = field(default_factory=RepConfig)
+    gate: GateConfig = field(default_factory=GateConfig)
+    cues: CueSchedulerConfig = field(default_factory=CueSchedulerConfig)
+
+    def __post_init__(self) -> None:
+        for a, b in (("leg_drop_on_deg", "leg_drop_off_deg"), ("arch_on_deg", "arch_off_deg")):
+            on, off = getattr(self, a), getattr(self, b)
+            if not 0 < off <= on < 90:
+                raise ValueError(f"DeadBugConfig needs 0 < {b} <= {a} < 90, got {a}={on!r} {b}={off!r}")
+        if self.arch_sign not in (-1.0, 0.0, 1.0):
+            raise ValueError(f"arch_sign must be -1, 0 or 1, got {self.arch_sign!r}")
+        if not self.arch_gain > 0:
+            raise ValueError(f"arch_gain must be > 0, got {self.arch_gain!r}")
+        if not self.start_angle_deg < self.full_hip_angle_deg <= 180:
+            raise ValueError(f"full_hip_angle_deg must be in (start_angle_deg, 180], got {self.full_hip_angle_deg!r}")
+        if not self.start_angle_deg < self.full_knee_angle_deg <= 180:
+            raise ValueError(f"full_knee_angle_deg must be in (start_angle_deg, 180], got {self.full_knee_angle_deg!r}")
+        for name in ("baseline_s", "hold_target_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"DeadBugConfig.{name} must be > 0, got {getattr(self, name)!r}")
+
+
+class DeadBugChecker(ExtensionChecker):
+    name = "dead_bug"
+    REQUIRED = ("shoulder", "hip", "knee")
+    POSITIVE = GOOD
+    INCOMPLETE_MSG = "Reach further: straighten the leg out long and the arm back overhead."
+
+    def __init__(self, config: DeadBugConfig | None = None) -> None:
+        config = config or DeadBugConfig()
+        self.HOLD_TARGET_S = config.hold_target_s
+        super().__init__(config)
+
+    def fault_rules(self) -> tuple[FaultRule, ...]:
+        c = self.config
+        return (FaultRule(LOW_BACK_ARCH, c.arch_on_deg, c.arch_off_deg, c.fault_min_on_s, c.fault_min_off_s),
+                FaultRule(LEG_DROP, c.leg_drop_on_deg, c.leg_drop_off_deg, c.fault_min_on_s, c.fault_min_off_s))
+
+    def on_reset(self) -> None:
+        self._baseline = BaselineTracker(self.config.baseline_s)
+
+    def measure(self, frame: PoseFrame, near: Side, moving: Side | None) -> Measure:
+        c = self.config
+        vis = c.gate.min_distal_visibility
+        sh = frame.point(sided("shoulder", near))
+        hip_n = frame.point(sided("hip", near))
+        ext, elev = {}, {}
+        for s in Side:
+            hip, knee, ankle = (frame.point(sided(j, s)) for j in ("hip", "knee", "ankle"))
+            if frame.vis(sided("knee", s)) < vis:
+                ext[s] = elev[s] = float("nan")
+                continue
+            hip_a = frac(g.joint_angle_deg(sh, hip, knee), c.start_angle_deg, c.full_hip_angle_deg)
+            parts = [hip_a]
+            if frame.vis(sided("ankle", s)) >= vis:
+                parts.append(frac(g.joint_angle_deg(hip, knee, ankle), c.start_angle_deg, c.full_knee_angle_deg))
+                elev[s] = g.elevation_deg(hip, ankle)
+            else:
+                elev[s] = g.elevation_deg(hip, knee)
+            ext[s] = float(sum(parts) / len(parts))
+        pitch = g.elevation_deg(hip_n, sh)
+        posture = math.isfinite(pitch) and abs(pitch) <= c.max_trunk_incline_deg
+        armed = posture and math.isfinite(elev[near]) and elev[near] >= c.min_tabletop_ankle_elevation_deg \
+            and not self.reps_machine.in_rep
+        if armed and (ext[near] if math.isfinite(ext[near]) else 1.0) <= c.reps.rest_frac:
+            self._baseline.add(pitch, frame.timestamp_s)
+        arch = float("nan")
+        if self._baseline.ready and math.isfinite(pitch):
+            d = (pitch - self._baseline.value) * c.arch_gain
+            arch = abs(d) if c.arch_sign == 0 else d * c.arch_sign
+        side = moving if moving is not None else None
+        leg_elev = elev[side] if side is not None else float("nan")
+        mags = {"low_back_arch": arch}
+        if side is not None and self.reps_machine.phase in ("holding",):
+            mags["leg_drop"] = c.target_leg_elevation_deg - leg_elev
+        arms = [g.joint_angle_deg(frame.point(sided("hip", s)), frame.point(sided("shoulder", s)),
+                                  frame.point(sided("wrist", s))) for s in Side
+                if frame.vis(sided("wrist", s)) >= vis]
+        metrics = {"arch_deg": arch, "leg_elevation_deg": leg_elev, "trunk_pitch_deg": pitch,
+                   "arm_reach_deg": max(arms) if arms else float("nan")}
+        return Measure(ext=ext, posture=posture, armed=armed, metrics=metrics, mags=mags)

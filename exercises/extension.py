@@ -1,0 +1,184 @@
+"""Shared machinery of the opposite arm + leg extension exercises (dead bug, bird-dog).
+
+Each subclass measures one frame (``measure``) into an extension fraction per leg, a posture
+flag (lying / on all fours), an "armed" flag (in the start position) and fault magnitudes; this
+class runs the gate, the rep machine, the fault tracks, per-rep records and the cues.
+
+Side of a rep = the moving leg. The near leg (facing the camera) is reliable; the far leg is
+often hidden and MediaPipe tends to draw it on top of the raised near leg. So a frame's moving leg
+is the near one whenever the near leg is extended, otherwise the far one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .base import ExerciseSummary, Fault, FrameVerdict, RepRecord, RepVerdict, Severity
+from .common import CheckerCore, FaultRule
+from .counting import RepConfig, RepEvent, RepMachine
+from .cues import RUSHING, CueSchedulerConfig, CueSpec
+from .gate import GateConfig
+from .pose import PoseFrame, Side
+
+
+@dataclass(frozen=True)
+class Measure:
+    ext: dict  # Side -> extension fraction (NaN if unknown)
+    posture: bool  # lying (dead bug) / on all fours (bird-dog)
+    armed: bool  # in the start position
+    metrics: dict  # name -> degrees, for charts
+    mags: dict  # fault code -> magnitude (degrees, larger = worse); only judged ones
+
+
+class ExtensionChecker:
+    name = "extension"
+    REQUIRED: tuple[str, ...] = ()
+    RULES: tuple = ()
+    POSITIVE: CueSpec
+    HOLD_TARGET_S = 2.0
+    INCOMPLETE_MSG = "Reach a little further: straighten the arm and leg fully."
+
+    def __init__(self, config) -> None:
+        self.config = config
+        self.core = CheckerCore(self.fault_rules(), config.gate, config.cues, self.POSITIVE, self.REQUIRED)
+        self.reps_machine = RepMachine(config.reps)
+        self.reset()
+
+    # -- to override -------------------------------------------------------------------------
+    def fault_rules(self) -> tuple[FaultRule, ...]:
+        raise NotImplementedError
+
+    def measure(self, frame: PoseFrame, near: Side, moving: Side | None) -> Measure:
+        raise NotImplementedError
+
+    def coaching_for(self, fault_type: str) -> str:
+        for rule in self.core.rules:
+            if rule.cue.code == fault_type:
+                return rule.cue.message
+        return RUSHING.message if fault_type == "rushing" else self.INCOMPLETE_MSG
+
+    # -- state -------------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.core.reset()
+        self.reps_machine.reset()
+        self.reps: list[RepRecord] = []
+        self.reps_by_side = {"left": 0, "right": 0}
+        self.hold_total_s = 0.0
+        self.good_form_s = 0.0
+        self.moving: Side | None = None
+        self._rep_faults: dict[str, float] = {}
+        self.on_reset()
+
+    def on_reset(self) -> None:
+        pass
+
+    def _pick_side(self, ext: dict, near: Side) -> tuple[Side | None, float]:
+        c = self.config.reps
+        en, ef = ext.get(near, float("nan")), ext.get(near.other, float("nan"))
+        if math.isfinite(en) and en >= c.start_frac:
+            return near, en
+        if math.isfinite(ef) and (not math.isfinite(en) or ef > en):
+            return (near.other if ef >= c.start_frac else None), ef
+        return None, en
+
+    def update(self, frame: PoseFrame) -> FrameVerdict:
+        core = self.core
+        gate = core.begin_frame(frame)
+        if not gate.judgeable:
+            core.stop_faults()
+            cue = core.pick_cue([gate.cue] if gate.cue else [], False)
+            return self._verdict(frame, False, {"view_yaw_deg": gate.yaw_deg}, (), cue, "cant_judge", None)
+        m = self.measure(frame, gate.near, self.moving if self.reps_machine.in_rep else None)
+        side, ext = self._pick_side(m.ext, gate.near)
+        if side is not None:
+            self.moving = side
+        metrics = dict(m.metrics)
+        metrics["extension_frac"] = ext
+        metrics["view_yaw_deg"] = gate.yaw_deg
+        event = self.reps_machine.update(core.t, core.dt, ext, side.value if side else None, m.armed and m.posture)
+        judging = gate.form_ok and m.posture
+        active = core.update_faults(m.mags if judging else {}, judging)
+        for code in active:
+            self._rep_faults[code] = max(self._rep_faults.get(code, 0.0), abs(m.mags.get(code, 0.0)))
+        if judging and not active and (m.posture or self.reps_machine.in_rep):
+            self.good_form_s += core.dt
+        candidates = [r.cue for r in core.rules if r.cue.code in active]
+        if gate.cue is not None:
+            candidates.append(gate.cue)
+        record = None
+        if event is not None:
+            record = self._record(event)
+        cue = core.pick_cue(candidates, judging and not active and m.posture)
+        if record is not None and record.verdict is not RepVerdict.GOOD:
+            cue = core.scheduler.announce_once(CueSpec("rep_" + record.verdict.value, Severity.INFO,
+                                                       record.coaching), core.t)
+        phase = self.reps_machine.phase if m.posture or self.reps_machine.in_rep else "setup"
+        return self._verdict(frame, True, metrics, active, cue, phase, record)
+
+    def _record(self, ev: RepEvent) -> RepRecord:
+        c = self.config
+        core = self.core
+        faults: list[Fault] = []
+        for track in core.tracks.values():
+            for f in track.faults_between(ev.start_s, ev.end_s):
+                faults.append(f)
+        extend_s = (ev.full_s - ev.start_s) if ev.full_s is not None else None
+        return_s = (ev.end_s - ev.leave_full_s) if ev.leave_full_s is not None else None
+        rushed = [p for p in (extend_s, return_s) if p is not None and p < c.reps.min_phase_s]
+        if rushed:
+            faults.append(Fault("rushing", 0.0, ev.start_s, ev.end_s))
+        if not ev.complete:
+            faults.append(Fault("incomplete_extension", 0.0, ev.start_s, ev.end_s))
+        form = [f for f in faults if f.type not in ("rushing", "incomplete_extension")]
+        if not ev.complete:
+            verdict = RepVerdict.INCOMPLETE
+            coaching = self.INCOMPLETE_MSG
+        elif form:
+            verdict = RepVerdict.FAULT
+            worst = max(form, key=lambda f: (f.end_s - f.start_s) * max(f.magnitude_deg, 1.0))
+            coaching = self.coaching_for(worst.type)
+        elif rushed:
+            verdict = RepVerdict.GOOD
+            coaching = RUSHING.message
+        elif ev.hold_s + 0.25 < self.HOLD_TARGET_S:
+            verdict = RepVerdict.GOOD
+            coaching = f"Good rep - hold the reach for {self.HOLD_TARGET_S:.0f} s (you held {ev.hold_s:.1f} s)."
+        else:
+            verdict = RepVerdict.GOOD
+            coaching = "Good rep - steady and controlled."
+        rec = RepRecord(side=ev.side, start_s=ev.start_s, end_s=ev.end_s, hold_s=ev.hold_s,
+                        faults=tuple(sorted(faults, key=lambda f: f.start_s)), verdict=verdict, coaching=coaching)
+        self.reps.append(rec)
+        if ev.complete:
+            self.reps_by_side[ev.side] += 1
+            self.hold_total_s += ev.hold_s
+        self._rep_faults = {}
+        return rec
+
+    def _verdict(self, frame, judgeable, metrics, active, cue, phase, record) -> FrameVerdict:
+        return FrameVerdict(timestamp_s=frame.timestamp_s, judgeable=judgeable, metrics=metrics,
+                            active_faults=tuple(active), cue=cue, reps_by_side=dict(self.reps_by_side),
+                            hold_s=self.reps_machine.live_hold_s, good_form_s=self.good_form_s, phase=phase,
+                            rep_completed=record)
+
+    def summary(self) -> ExerciseSummary:
+        lost = self.core.seconds_lost()
+        faults = list(self.core.all_faults())
+        for r in self.reps:
+            faults.extend(f for f in r.faults if f.type in ("rushing", "incomplete_extension"))
+        return ExerciseSummary(
+            exercise=self.name, reps=tuple(self.reps), reps_by_side=dict(self.reps_by_side),
+            hold_s=float(self.hold_total_s), good_form_s=float(self.good_form_s), seconds_lost_by_fault=lost,
+            faults=tuple(sorted(faults, key=lambda f: (f.start_s, f.type))),
+            cues=tuple(self.core.scheduler.history), cant_judge_s=float(self.core.cant_judge_s),
+            extra={"hold_target_s": self.HOLD_TARGET_S,
+                   "incomplete_reps": sum(1 for r in self.reps if r.verdict is RepVerdict.INCOMPLETE)})
+
+
+def frac(value: float, lo: float, hi: float) -> float:
+    """(value - lo) / (hi - lo), NaN-preserving, not clipped."""
+    return (value - lo) / (hi - lo) if math.isfinite(value) else float("nan")
+
+
+__all__ = ["ExtensionChecker", "Measure", "frac", "RepConfig", "CueSchedulerConfig", "GateConfig"]

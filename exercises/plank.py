@@ -1,0 +1,258 @@
+"""Plank checker (forearm, straight-arm, knees-down), judged from a side view.
+
+Metrics (degrees, NaN when not measurable), all on the body side nearest the camera:
+
+* ``hip_deviation_deg``: bend at the hip away from the shoulder-ankle line (shoulder-knee line on
+  the knees), ``180 - angle(shoulder, hip, ankle)``, **positive = hips sag toward the floor**
+  (image down), negative = hips piked up. Sign from the hip's offset off the line.
+* ``head_drop_deg``: bend at the shoulder of hip-shoulder-ear, positive = head dropped below the
+  line of the trunk (neck flexed toward the floor), negative = head craned up.
+* ``view_yaw_deg``: how far the camera is from side-on (see ``exercises.gate``).
+
+In position ("holding") when the trunk is roughly horizontal, the shoulder is stacked over the
+elbow and the hips are within ``max_position_deviation_deg`` of the line. ``hold_s`` is time in
+position, ``good_form_s`` time in position with no fault. Faults: ``hip_sag``, ``hip_pike``,
+``head_drop``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import geometry as g
+from .base import ExerciseSummary, FrameVerdict, Severity
+from .common import CheckerCore, FaultRule, best_of_sides, near_point
+from .counting import Hysteresis, HysteresisConfig
+from .cues import BREATHE, CueSchedulerConfig, CueSpec
+from .gate import GateConfig
+from .pose import PoseFrame
+
+HIP_SAG = CueSpec("hip_sag", Severity.WARNING,
+                  "Lift your hips a little: squeeze your glutes so shoulders, hips and heels make one line.")
+HIP_PIKE = CueSpec("hip_pike", Severity.WARNING, "Lower your hips into one straight line from shoulders to heels.")
+HEAD_DROP = CueSpec("head_drop", Severity.WARNING, "Keep your neck long: look at the floor just ahead of your hands.")
+GOOD_LINE = CueSpec("good_form", Severity.POSITIVE, "Good straight line - keep breathing.")
+GET_IN_POSITION = CueSpec("get_in_position", Severity.INFO,
+                          "Get into position: elbows under shoulders, body in one line.")
+VARIANTS = ("forearm", "straight_arm", "knees")
+
+
+@dataclass(frozen=True)
+class PlankConfig:
+    """Plank thresholds. Angles in degrees, times in seconds."""
+
+    hip_sag_on_deg: float = 7.0
+    hip_sag_off_deg: float = 5.0
+    hip_pike_on_deg: float = 6.0  # relative to the set's own start line (see pike_baseline_*)
+    hip_pike_off_deg: float = 4.0
+    pike_baseline_s: float = 1.5  # the first seconds in position set the person's own line (its most
+    #   piked reading, so settling into position is not mistaken for a pike) ...
+    pike_baseline_floor_deg: float = -15.0  # ... trusted down to this much pike (MediaPipe reads real
+    #   planks 5-14 deg piked; a start beyond this is itself a pike)
+    head_drop_on_deg: float = 25.0
+    head_drop_off_deg: float = 18.0
+    head_drop_min_on_s: float = 1.0
+    fault_min_on_s: float = 0.25
+    fault_min_off_s: float = 0.3
+    max_trunk_incline_deg: float = 40.0  # shoulder-hip line vs horizontal when in position
+    min_arm_stack_deg: float = 45.0  # elbow-to-shoulder elevation: upper arm roughly vertical
+    max_position_deviation_deg: float = 35.0  # beyond this it is not a plank (lying, kneeling up)
+    min_hip_lift: float = 0.38  # hip height over the floor line / shoulder height over it, to be up
+    min_hip_lift_exit: float = 0.32  # ... and to stay up (hips resting on the floor read 0.1-0.3)
+    knees_on_knee_angle_deg: float = 135.0  # knee bent below this -> knees-down variant
+    knees_off_knee_angle_deg: float = 150.0
+    forearm_max_elbow_angle_deg: float = 130.0  # elbow bent below this -> forearm plank
+    position_min_s: float = 0.3  # debounce of getting into position
+    position_exit_s: float = 0.2  # ... and out of it
+    goal_hold_s: float = 45.0  # full plank goal (progression: 45 s then 60 s)
+    goal_hold_knees_s: float = 30.0  # knees-down goal (15-30 s)
+    breathe_every_s: float = 20.0  # breathing reminder interval while holding
+    gate: GateConfig = field(default_factory=GateConfig)
+    cues: CueSchedulerConfig = field(default_factory=CueSchedulerConfig)
+
+    def __post_init__(self) -> None:
+        for a, b in (("hip_sag_on_deg", "hip_sag_off_deg"), ("hip_pike_on_deg", "hip_pike_off_deg"),
+                     ("head_drop_on_deg", "head_drop_off_deg")):
+            on, off = getattr(self, a), getattr(self, b)
+            if not (0 < off <= on < 90):
+                raise ValueError(f"PlankConfig needs 0 < {b} <= {a} < 90, got {a}={on!r} {b}={off!r}")
+        for name in ("fault_min_on_s", "fault_min_off_s", "head_drop_min_on_s", "position_min_s", "position_exit_s"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"PlankConfig.{name} must be >= 0, got {getattr(self, name)!r}")
+        for name in ("goal_hold_s", "goal_hold_knees_s", "breathe_every_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"PlankConfig.{name} must be > 0, got {getattr(self, name)!r}")
+        if not self.knees_on_knee_angle_deg <= self.knees_off_knee_angle_deg:
+            raise ValueError(f"knees_on_knee_angle_deg must be <= knees_off_knee_angle_deg, got "
+                             f"{self.knees_on_knee_angle_deg!r} > {self.knees_off_knee_angle_deg!r}")
+        if not 0 < self.min_hip_lift_exit <= self.min_hip_lift < 1:
+            raise ValueError(f"need 0 < min_hip_lift_exit <= min_hip_lift < 1, got {self.min_hip_lift_exit!r}, "
+                             f"{self.min_hip_lift!r}")
+        if not self.pike_baseline_s > 0:
+            raise ValueError(f"pike_baseline_s must be > 0, got {self.pike_baseline_s!r}")
+        if not -45 <= self.pike_baseline_floor_deg <= 0:
+            raise ValueError(f"pike_baseline_floor_deg must be in [-45, 0], got {self.pike_baseline_floor_deg!r}")
+        if not 0 < self.max_position_deviation_deg < 90:
+            raise ValueError(f"max_position_deviation_deg must be in (0, 90), got {self.max_position_deviation_deg!r}")
+
+
+class PlankChecker:
+    """``update(frame) -> FrameVerdict`` per frame; ``summary()`` for the set."""
+
+    name = "plank"
+    REQUIRED = ("shoulder", "elbow", "hip", "knee", "ankle")
+
+    def __init__(self, config: PlankConfig | None = None) -> None:
+        self.config = c = config or PlankConfig()
+        rules = (
+            FaultRule(HIP_SAG, c.hip_sag_on_deg, c.hip_sag_off_deg, c.fault_min_on_s, c.fault_min_off_s),
+            FaultRule(HIP_PIKE, c.hip_pike_on_deg, c.hip_pike_off_deg, c.fault_min_on_s, c.fault_min_off_s),
+            FaultRule(HEAD_DROP, c.head_drop_on_deg, c.head_drop_off_deg, c.head_drop_min_on_s, c.fault_min_off_s),
+        )
+        self.core = CheckerCore(rules, c.gate, c.cues, GOOD_LINE, self.REQUIRED)
+        self.reset()
+
+    def reset(self) -> None:
+        c = self.config
+        self.core.reset()
+        self._position = Hysteresis(HysteresisConfig(1.0, 0.5, c.position_min_s, c.position_exit_s))
+        self._knees = Hysteresis(HysteresisConfig(c.knees_on_knee_angle_deg, c.knees_off_knee_angle_deg,
+                                                  0.3, 0.3, rising=False))
+        self._hold_start_s: float | None = None
+        self._pike_ref = 0.0
+        self._was_in_position = False
+        self.hold_s = 0.0
+        self.current_hold_s = 0.0
+        self.longest_hold_s = 0.0
+        self.good_form_s = 0.0
+        self.variant_time_s: Counter[str] = Counter()
+        self._goal_announced = False
+        self._last_breathe_t: float | None = None
+
+    # -- measurement -------------------------------------------------------------------------
+    def measure(self, frame: PoseFrame, near) -> dict[str, float]:
+        c = self.config
+        vis = c.gate.min_distal_visibility
+        sh = near_point(frame, "shoulder", near)
+        hip = near_point(frame, "hip", near)
+        knee = near_point(frame, "knee", near)
+        ankle = best_of_sides(frame, "ankle", near, vis)
+        elbow = best_of_sides(frame, "elbow", near, vis)
+        wrist = best_of_sides(frame, "wrist", near, vis)
+        ear = best_of_sides(frame, "ear", near, vis)
+        knee_angle = g.joint_angle_deg(hip, knee, ankle)
+        knees = self._knees.update(knee_angle, frame.timestamp_s)
+        end = knee if knees else ankle
+        # Floor line: through the lower of elbow/wrist (the arm's support) and the knee or ankle.
+        support = elbow if not wrist[1] > elbow[1] else wrist
+        up = (0.0, -1.0)
+        sh_h = g.signed_offset_px(sh, support, end, up)
+        hip_lift = g.signed_offset_px(hip, support, end, up) / sh_h if sh_h > 0 else float("nan")
+        return {
+            "hip_lift": hip_lift,
+            "hip_deviation_deg": g.signed_deviation_deg(sh, hip, end),
+            "head_drop_deg": g.signed_deviation_deg(hip, sh, ear),
+            "knee_angle_deg": knee_angle,
+            "elbow_angle_deg": g.joint_angle_deg(sh, elbow, wrist),
+            "trunk_incline_deg": abs(g.elevation_deg(hip, sh)),
+            "arm_stack_deg": g.elevation_deg(elbow, sh),
+            "knees": 1.0 if knees else 0.0,
+        }
+
+    def _in_position(self, m: dict[str, float]) -> float:
+        c = self.config
+        if any(math.isnan(m[k]) for k in ("trunk_incline_deg", "arm_stack_deg", "hip_deviation_deg", "hip_lift")):
+            return float("nan")
+        lift = c.min_hip_lift_exit if self._position.on else c.min_hip_lift
+        ok = (m["trunk_incline_deg"] <= c.max_trunk_incline_deg
+              and m["arm_stack_deg"] >= c.min_arm_stack_deg
+              and abs(m["hip_deviation_deg"]) <= c.max_position_deviation_deg
+              and m["hip_lift"] >= lift)
+        return 1.0 if ok else 0.0
+
+    @property
+    def pike_reference_deg(self) -> float:
+        """The line pike is measured from: the set's start, clamped to [floor, 0]."""
+        return min(0.0, max(self.config.pike_baseline_floor_deg, self._pike_ref))
+
+    def _variant(self, m: dict[str, float]) -> str:
+        if m["knees"] > 0:
+            return "knees"
+        e = m["elbow_angle_deg"]
+        return "forearm" if not math.isnan(e) and e < self.config.forearm_max_elbow_angle_deg else "straight_arm"
+
+    # -- the state machine -------------------------------------------------------------------
+    def update(self, frame: PoseFrame) -> FrameVerdict:
+        c, core = self.config, self.core
+        gate = core.begin_frame(frame)
+        metrics = {"hip_deviation_deg": float("nan"), "head_drop_deg": float("nan"),
+                   "view_yaw_deg": gate.yaw_deg}
+        if not gate.judgeable:
+            core.stop_faults()
+            self.current_hold_s = 0.0
+            cue = core.pick_cue([gate.cue] if gate.cue else [], False)
+            return self._verdict(frame, False, metrics, (), cue, "cant_judge")
+        m = self.measure(frame, gate.near)
+        metrics.update(hip_deviation_deg=m["hip_deviation_deg"], head_drop_deg=m["head_drop_deg"])
+        in_pos = self._position.update(self._in_position(m), core.t)
+        if not in_pos:
+            self._was_in_position = False
+            core.stop_faults()
+            self.current_hold_s = 0.0
+            self._hold_start_s, self._pike_ref = None, 0.0  # each hold sets its own start line
+            cue = core.pick_cue([GET_IN_POSITION], False)
+            return self._verdict(frame, True, metrics, (), cue, "setup")
+        dev = m["hip_deviation_deg"]
+        if self._hold_start_s is None:
+            self._hold_start_s = self._position.since_s if self._position.since_s is not None else core.t
+        if core.t - self._hold_start_s <= c.pike_baseline_s and not math.isnan(dev):
+            self._pike_ref = min(self._pike_ref, dev)
+        metrics["pike_reference_deg"] = ref = self.pike_reference_deg
+        mags = {"hip_sag": dev, "hip_pike": ref - dev, "head_drop": m["head_drop_deg"]}
+        active = core.update_faults(mags, gate.form_ok)
+        dt = core.dt
+        if not self._was_in_position and self._position.since_s is not None:
+            dt += max(0.0, core.t - self._position.since_s)  # credit the debounce: the hold began then
+        self._was_in_position = True
+        self.hold_s += dt
+        self.current_hold_s += dt
+        self.longest_hold_s = max(self.longest_hold_s, self.current_hold_s)
+        variant = self._variant(m)
+        self.variant_time_s[variant] += dt
+        if not active and gate.form_ok:
+            self.good_form_s += dt
+        candidates = [r.cue for r in core.rules if r.cue.code in active]
+        if gate.cue is not None:
+            candidates.append(gate.cue)
+        goal = c.goal_hold_knees_s if variant == "knees" else c.goal_hold_s
+        if not self._goal_announced and self.current_hold_s >= goal:
+            self._goal_announced = True
+            core.scheduler.announce_once(CueSpec("goal_reached", Severity.INFO,
+                                                 f"{goal:.0f} s - goal reached. Lower down with control."), core.t)
+        if self._last_breathe_t is None:
+            self._last_breathe_t = core.t
+        elif core.t - self._last_breathe_t >= c.breathe_every_s:
+            self._last_breathe_t = core.t
+            candidates.append(BREATHE)
+        cue = core.pick_cue(candidates, not active and gate.form_ok)
+        return self._verdict(frame, True, metrics, active, cue, "holding" if gate.form_ok else "holding_unjudged")
+
+    def _verdict(self, frame, judgeable, metrics, active, cue, phase) -> FrameVerdict:
+        return FrameVerdict(
+            timestamp_s=frame.timestamp_s, judgeable=judgeable, metrics=metrics, active_faults=tuple(active),
+            cue=cue, reps_by_side={}, hold_s=self.current_hold_s, good_form_s=self.good_form_s, phase=phase)
+
+    def summary(self) -> ExerciseSummary:
+        c = self.config
+        variant = self.variant_time_s.most_common(1)[0][0] if self.variant_time_s else None
+        goal = c.goal_hold_knees_s if variant == "knees" else c.goal_hold_s
+        return ExerciseSummary(
+            exercise=self.name, reps=(), reps_by_side={}, hold_s=float(self.hold_s),
+            good_form_s=float(self.good_form_s), seconds_lost_by_fault=self.core.seconds_lost(),
+            faults=self.core.all_faults(), cues=tuple(self.core.scheduler.history),
+            cant_judge_s=float(self.core.cant_judge_s),
+            extra={"variant": variant, "variant_time_s": {k: round(v, 3) for k, v in self.variant_time_s.items()},
+                   "longest_hold_s": round(self.longest_hold_s, 3), "goal_hold_s": goal,
+                   "goal_reached": self.longest_hold_s >= goal})

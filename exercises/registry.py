@@ -1,0 +1,71 @@
+"""The exercise registry: name -> ``ExerciseSpec`` (checker factory, config, guide text)."""
+
+from __future__ import annotations
+
+from .base import SAFETY_MESSAGE, ExerciseSpec
+from .bird_dog import BirdDogChecker, BirdDogConfig
+from .dead_bug import DeadBugChecker, DeadBugConfig
+from .plank import PlankChecker, PlankConfig
+from .pose import Landmark
+
+_FEEDBACK_NOTE = "formcoach gives feedback on movement; it does not diagnose. " + SAFETY_MESSAGE.split(". ")[0] + "."
+_SIDE_SETUP = ("Place the camera side-on at hip height, 2-3 m away, so your whole body from head to feet is in "
+               "view. Good light, a plain background, fitted clothes.")
+_SIDED_BODY = tuple(Landmark[n] for n in (
+    "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE", "RIGHT_KNEE", "LEFT_ANKLE", "RIGHT_ANKLE"))
+
+EXERCISES: dict[str, ExerciseSpec] = {
+    "plank": ExerciseSpec(
+        name="plank", display_name="Plank", make_checker=lambda config=None: PlankChecker(config),
+        default_config=PlankConfig(),
+        required_landmarks=_SIDED_BODY + (Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW),
+        key_metrics=("hip_deviation_deg", "head_drop_deg"), timed=True,
+        guide={
+            "setup": _SIDE_SETUP,
+            "checks": ("Hip line: the bend at the hips from the shoulder-ankle line (shoulder-knee on your knees); "
+                       "sagging (+) or piked (-) hips. Neck: head dropping below the line of the back. Forearm, "
+                       "straight-arm and knees-down planks are recognised. Time in position and time with good form."),
+            "targets": ("One straight line from shoulders to heels, neck long, breathe steadily. Build up from "
+                        "15-30 s on the knees to 45 s, then 60 s; progress by no more than about 10 % a week. "
+                        + _FEEDBACK_NOTE),
+        }),
+    "dead_bug": ExerciseSpec(
+        name="dead_bug", display_name="Dead bug", make_checker=lambda config=None: DeadBugChecker(config),
+        default_config=DeadBugConfig(),
+        required_landmarks=_SIDED_BODY + (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
+        key_metrics=("extension_frac", "arch_deg", "leg_elevation_deg"), timed=False,
+        guide={
+            "setup": _SIDE_SETUP + " Lie on your back with hips and knees at 90 degrees and arms to the ceiling.",
+            "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach out and return. Hold at "
+                       "full reach. Lower back arching (the shoulder-hip line tilting from where it started), the "
+                       "leg dropping too low, rushing, and reaches that stop short."),
+            "targets": ("Slow: about 4 s out, hold 2 s, 4 s back. Keep the lower back gently on the floor and stop "
+                        "before it arches. 10 per side, breathing steadily. " + _FEEDBACK_NOTE),
+        }),
+    "bird_dog": ExerciseSpec(
+        name="bird_dog", display_name="Bird-dog", make_checker=lambda config=None: BirdDogChecker(config),
+        default_config=BirdDogConfig(),
+        required_landmarks=_SIDED_BODY + (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
+        key_metrics=("extension_frac", "hip_roll_deg", "leg_elevation_deg", "back_bend_deg"), timed=False,
+        guide={
+            "setup": _SIDE_SETUP + " Start on hands and knees, hands under shoulders, knees under hips.",
+            "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach to a straight line and "
+                       "return. Hold time at full reach. Hip rotation (pelvis rolling), the back sagging or "
+                       "rounding, the leg lifted above hip level, and rushing."),
+            "targets": ("Reach to one long line with hips level, hold 5-10 s, 10-12 per side, breathing steadily. "
+                        + _FEEDBACK_NOTE),
+        }),
+}
+
+
+def get_exercise(name: str) -> ExerciseSpec:
+    """The spec for ``name``; ValueError listing the valid names otherwise."""
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    try:
+        return EXERCISES[key]
+    except KeyError:
+        raise ValueError(f"unknown exercise {name!r}; valid: {sorted(EXERCISES)}") from None
+
+
+def exercise_names() -> list[str]:
+    return list(EXERCISES)
