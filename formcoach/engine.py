@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import nullcontext
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from exercises.metrics import body_line_deg, mean_body_visibility
 from exercises.pose import PoseFrame
 from vision.annotate import CoachAnnotator, SkeletonAnnotator
 from vision.models import ModelError
-from vision.pose import PoseEstimator, PoseOptions
+from vision.pose import PeopleCounter, PoseEstimator, PoseOptions
 from vision.smoothing import OneEuroConfig, PoseSmoother
 from vision.source import VideoError, VideoFileSource
 from vision.writer import H264Writer
@@ -56,6 +57,8 @@ class AnalysisOptions:
     pose: PoseOptions = field(default_factory=PoseOptions)
     smoothing: OneEuroConfig | None = field(default_factory=OneEuroConfig)
     checker_config: object | None = None  # the exercise's config dataclass; None = defaults
+    max_side_px: int | None = 1280  # larger videos are scaled down while decoding
+    people_check_interval_s: float | None = 2.0  # how often to look for a second person; None = never
 
 
 class CoachPipeline:
@@ -132,17 +135,23 @@ def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = Non
     options = options or AnalysisOptions()
     if options.exercise is not None:
         get_spec(options.exercise)  # unknown names fail before any decoding
-    source = VideoFileSource(path)
+    source = VideoFileSource(path, max_side_px=options.max_side_px)
     info = source.info
     total = max(info.frame_count, 1)
     poses: list[PoseFrame] = []
     verdicts: list[FrameVerdict | None] = []
+    people_samples: list[int] = []
+    next_people_check = 0.0
     with source, CoachPipeline(options.exercise, options.pose, options.smoothing,
-                               options.checker_config) as pipe:
+                               options.checker_config) as pipe, \
+            (PeopleCounter(options.pose.model) if options.people_check_interval_s else nullcontext()) as counter:
         for frame in source:
             pose, verdict = pipe.process(frame.image, frame.timestamp_s)
             poses.append(pose)
             verdicts.append(verdict)
+            if counter is not None and frame.timestamp_s >= next_people_check:
+                people_samples.append(counter.count(frame.image))
+                next_people_check = frame.timestamp_s + options.people_check_interval_s
             if progress is not None and (frame.index % 10 == 0):
                 progress(min(frame.index / total, 0.99), "Finding the pose")
         summary = pipe.checker.summary() if pipe.checker is not None else None
@@ -163,6 +172,10 @@ def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = Non
     warnings = []
     if detected < 0.5 * len(poses):
         warnings.append(f"person found in only {detected} of {len(poses)} frames")
+    crowded = sum(n >= 2 for n in people_samples)
+    if crowded and crowded >= 0.25 * len(people_samples):
+        warnings.append(f"more than one person in view ({crowded} of {len(people_samples)} checks): formcoach "
+                        "follows one person; film with only the exerciser in frame")
     if source.skipped_frames:
         warnings.append(f"{source.skipped_frames} corrupt frame(s) skipped")
     if options.exercise is None and exercise is None:
@@ -190,7 +203,7 @@ def write_annotated_video(video_path: str | os.PathLike, report: Report, out_pat
     timed = bool(report.exercise) and get_spec(report.exercise).timed
     title = get_spec(report.exercise).display_name if report.exercise else ""
     skeleton, coach = SkeletonAnnotator(), CoachAnnotator()
-    source = VideoFileSource(video_path)
+    source = VideoFileSource(video_path, max_side_px=max(report.video.width, report.video.height))
     n = len(report.poses)
     with source, H264Writer(out_path, fps=source.info.fps) as writer:
         for frame in source:

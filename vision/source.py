@@ -70,15 +70,21 @@ class VideoFileSource:
     or non-video file, or a file without a video stream. Corrupt frames in the middle are skipped
     (decoding resumes at the next good packet); ``skipped_frames`` counts them.
 
+    ``max_side_px`` scales larger frames down (aspect kept, even size) while decoding: the pose
+    model looks at 256 px anyway, and a 4000x3000 clip would otherwise cost time and memory.
+
     With ``prefetch > 0`` a background thread decodes up to that many frames ahead, so decoding
     overlaps pose inference on the other core instead of adding to it.
     """
 
-    def __init__(self, path: str | os.PathLike, prefetch: int = 4) -> None:
+    def __init__(self, path: str | os.PathLike, prefetch: int = 4, max_side_px: int | None = None) -> None:
         import av  # local: PyAV is heavy and only file decoding needs it
 
         self.path = Path(path)
         self.prefetch = prefetch
+        if max_side_px is not None and max_side_px < 16:
+            raise ValueError(f"max_side_px must be >= 16, got {max_side_px!r}")
+        self.max_side_px = max_side_px
         if not self.path.exists():
             raise VideoError(f"{self.path}: no such file")
         if self.path.is_dir():
@@ -147,7 +153,7 @@ class VideoFileSource:
                 if index == 0:
                     self._rotation = _clockwise_rotation(getattr(vf, "rotation", 0) or 0)
                 try:
-                    img = vf.to_ndarray(format="bgr24")
+                    img = vf.to_ndarray(format="bgr24", **self._scaled_size(vf.width, vf.height))
                 except (av.FFmpegError, ValueError):
                     self.skipped_frames += 1
                     continue
@@ -160,6 +166,13 @@ class VideoFileSource:
                 last_t = t
                 yield Frame(_upright(np.ascontiguousarray(img), self._rotation), t, index)
                 index += 1
+
+    def _scaled_size(self, w: int, h: int) -> dict[str, int]:
+        m = self.max_side_px
+        if m is None or max(w, h) <= m:
+            return {}
+        k = m / max(w, h)
+        return {"width": max(2, int(w * k) // 2 * 2), "height": max(2, int(h * k) // 2 * 2)}
 
     def __iter__(self) -> Iterator[Frame]:
         if self._frames_iter is None:
