@@ -1,0 +1,94 @@
+"""Upload handling without Streamlit: names never choose paths, temp files never stay."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from formcoach.upload import (MAX_UPLOAD_MB, UploadError, analyse_upload, check_upload, display_name,
+                              rep_rows, rows_to_csv)
+from history_helpers import make_summary
+
+
+@pytest.mark.parametrize("name,shown", [
+    ("plank.mp4", "plank.mp4"),
+    ("../../etc/passwd.mp4", "passwd.mp4"),
+    ("/abs/path/x.MOV", "x.MOV"),
+    ("C:\\Users\\me\\clip.mp4", "clip.mp4"),
+    ("..", "video"),
+    ("", "video"),
+    (None, "video"),
+    ("a\x00b\n.mp4", "ab.mp4"),
+    ("x" * 200 + ".mp4", "x" * 77 + "..."),
+])
+def test_display_name(name, shown):
+    assert display_name(name) == shown
+
+
+def test_check_upload():
+    assert check_upload("a.MP4", 10) == ".mp4"
+    assert check_upload("../x/a.webm", 10) == ".webm"
+    with pytest.raises(UploadError, match="empty"):
+        check_upload("a.mp4", 0)
+    with pytest.raises(UploadError, match=f"over the {MAX_UPLOAD_MB} MB limit"):
+        check_upload("a.mp4", MAX_UPLOAD_MB * 1024 * 1024 + 1)
+    with pytest.raises(UploadError, match="not a video file"):
+        check_upload("notes.txt", 10)
+    with pytest.raises(UploadError, match="not a video file"):
+        check_upload("evil.mp4/..", 10)
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    t = tmp_path / "tmp"
+    t.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(t))
+    return t
+
+
+def test_bad_bytes_error_names_the_upload_not_the_temp_file(private_tmp):
+    pytest.importorskip("exercises.registry")
+    with pytest.raises(UploadError) as e:
+        analyse_upload(b"garbage" * 50, "../my clip.mp4", "plank")
+    msg = str(e.value)
+    assert "my clip.mp4" in msg and "upload.mp4" not in msg and str(private_tmp) not in msg and "\n" not in msg
+    assert list(private_tmp.iterdir()) == []  # the temp dir is gone
+
+
+def test_no_person_is_an_upload_error(private_tmp, blank_video):
+    pytest.importorskip("exercises.registry")
+    with pytest.raises(UploadError, match="no person"):
+        analyse_upload(blank_video.read_bytes(), "room.mp4", "plank")
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_rep_rows_and_csv():
+    rows = rep_rows(make_summary(3))
+    assert [r["side"] for r in rows] == ["left", "right", "left"]
+    assert rows[1]["faults"] == "low back arch" and rows[1]["verdict"] == "fault"
+    assert rows[0]["duration_s"] == 1.8
+    csv = rows_to_csv(rows)
+    assert csv.splitlines()[0] == "rep,side,start_s,duration_s,hold_s,faults,verdict,coaching"
+    assert len(csv.splitlines()) == 4
+    assert rep_rows(None) == [] and rows_to_csv([]) == ""
+
+
+@pytest.mark.slow
+def test_kept_only_when_asked_with_a_name_formcoach_chooses(private_tmp, tmp_path):
+    pytest.importorskip("exercises.registry")
+    from app_helpers import FAULT_CLIPS, pick
+
+    path, exercise = pick(FAULT_CLIPS)
+    data = path.read_bytes()
+    r = analyse_upload(data, "../../escape/me.mp4", exercise)
+    assert r.kept_video is None and r.annotated_mp4[4:8] == b"ftyp"
+    assert list(private_tmp.iterdir()) == [] and not (tmp_path / "escape").exists()
+    keep = tmp_path / "data" / "videos"
+    r = analyse_upload(data, "../../escape/me.mp4", exercise, keep_dir=keep)
+    assert r.kept_video.parent == keep and "me" not in r.kept_video.name and r.kept_video.suffix == ".mp4"
+    assert r.kept_video.read_bytes() == r.annotated_mp4
+    assert [p.name for p in keep.iterdir()] == [r.kept_video.name]
+    assert list(private_tmp.iterdir()) == []
+    assert r.report.video.file == f"upload{path.suffix.lower()}"
