@@ -84,3 +84,21 @@ def blank_video(tmp_path: Path) -> Path:
     for i, f in enumerate(frames):
         f[100:140, 10 + 5 * i: 50 + 5 * i] = 60  # something moves, nobody is there
     return make_video(tmp_path / "empty_room.mp4", frames, fps=15)
+
+
+def person_frames(n: int = 60) -> tuple[list[np.ndarray], float]:
+    """BGR frames of a real person exercising side-on, and their fps (skips when no footage is reachable)."""
+    from vision.source import VideoFileSource
+
+    candidates = [SHARED_VIDEOS / "gymnai_plank.mp4", SAMPLE_VIDEOS / "plank_clean.mp4"]
+    for p in candidates:
+        if p.is_file() and p.stat().st_size > 10_000:
+            src = VideoFileSource(p)
+            frames = []
+            for f in src:
+                frames.append(f.image)
+                if len(frames) >= n:
+                    break
+            src.close()
+            return frames, src.info.fps
+    pytest.skip("no footage with a person available")

@@ -1,0 +1,114 @@
+"""The hardening corpus, generated here (no committed binaries), through the engine API and the CLI.
+
+Every input ends in a report or one clear line; never a traceback, a hang or a half-written file.
+"""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, make_video, person_frames
+from formcoach.engine import AnalysisOptions, analyze_video
+
+pytestmark = pytest.mark.slow
+TIMEOUT_S = 300  # "no hang": every run is bounded
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "formcoach", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=TIMEOUT_S)
+
+
+def cli_ok(video, tmp_path, *extra):
+    out = tmp_path / "r.json"
+    r = cli("analyze", video, "--json", out, "--annotated", tmp_path / "a.mp4", *extra)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    return json.loads(out.read_text())
+
+
+def test_single_frame_video(tmp_path):
+    frames, fps = person_frames(1)
+    v = make_video(tmp_path / "one.mp4", frames[:1], fps=fps)
+    report = cli_ok(v, tmp_path)
+    assert report["frames"] == 1 and report["detected_frames"] == 1
+
+
+def test_very_large_resolution_is_scaled_down(tmp_path):
+    import cv2
+
+    frames, fps = person_frames(8)
+    big = [cv2.resize(f, (4000, 3000), interpolation=cv2.INTER_LINEAR) for f in frames]
+    v = make_video(tmp_path / "big.mp4", big, fps=fps)
+    report = cli_ok(v, tmp_path)
+    assert max(report["video"]["width"], report["video"]["height"]) <= 1280
+    assert report["detection_rate"] >= 0.75
+
+
+def test_phone_rotation_metadata_is_analysed_upright(tmp_path):
+    frames, fps = person_frames(30)
+    upright = analyze_video(make_video(tmp_path / "up.mp4", frames, fps=fps))
+    # stored sideways (rotated 90 deg counter-clockwise), with metadata saying "turn clockwise to view"
+    stored = [np.ascontiguousarray(np.rot90(f, k=1)) for f in frames]
+    rotated = analyze_video(make_video(tmp_path / "phone.mp4", stored, fps=fps, rotation_ccw_deg=-90))
+    assert rotated.video.rotation_deg == 90
+    assert (rotated.video.width, rotated.video.height) == (upright.video.width, upright.video.height)
+    assert rotated.detection_rate >= 0.9
+    both = [(a, b) for a, b in zip(upright.poses, rotated.poses) if a.detected and b.detected]
+    err = np.nanmedian([np.nanmedian(np.linalg.norm(a.xy[11:29] - b.xy[11:29], axis=1)) for a, b in both])
+    assert err < 0.03 * upright.video.width  # same landmarks as the upright clip, within a few pixels
+
+
+def test_variable_frame_rate_keeps_media_time(tmp_path):
+    frames, fps = person_frames(40)
+    times = list(np.cumsum([0] + [1 / fps if i % 3 else 3 / fps for i in range(1, len(frames))]))
+    report = analyze_video(make_video(tmp_path / "vfr.mp4", frames, fps=fps, times_s=times))
+    np.testing.assert_allclose(report.series["t_s"], times, atol=2e-3)
+
+
+def test_corrupt_frames_in_the_middle(tmp_path):
+    frames, fps = person_frames(90)
+    v = make_video(tmp_path / "c.mp4", frames, fps=fps)
+    data = bytearray(v.read_bytes())
+    rng = np.random.default_rng(1)
+    for start in (len(data) // 3, len(data) // 2):
+        data[start:start + 3000] = rng.integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    v.write_bytes(bytes(data))
+    r = cli("analyze", v, "--json", tmp_path / "r.json")
+    assert "Traceback" not in r.stderr
+    if r.returncode == 0:
+        report = json.loads((tmp_path / "r.json").read_text())
+        assert report["detected_frames"] > 0.5 * len(frames)
+    else:  # refused with a single clear line and nothing written
+        assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "r.json").exists()
+
+
+def test_two_people_are_reported(tmp_path):
+    frames, fps = person_frames(60)
+    pair = [np.ascontiguousarray(np.concatenate([f, f[:, ::-1]], axis=1)) for f in frames]
+    report = cli_ok(make_video(tmp_path / "two.mp4", pair, fps=fps), tmp_path)
+    assert any("more than one person" in w for w in report["warnings"])
+    one = cli_ok(make_video(tmp_path / "one.mp4", frames, fps=fps), tmp_path)
+    assert not any("more than one person" in w for w in one["warnings"])
+
+
+def test_person_leaving_and_returning(tmp_path):
+    frames, fps = person_frames(90)
+    background = np.full_like(frames[0], 200)
+    gone = range(30, 60)
+    clip = [background if i in gone else f for i, f in enumerate(frames)]
+    v = make_video(tmp_path / "away.mp4", clip, fps=fps)
+    report = analyze_video(v)
+    detected = np.array(report.series["detected"], dtype=bool)
+    assert not detected[32:58].any()  # nobody is made up while the frame is empty
+    assert detected[:28].mean() > 0.9 and detected[62:].mean() > 0.9
+    try:
+        from exercises.registry import EXERCISES
+    except ImportError:
+        return
+    assert "plank" in EXERCISES
+    judged = analyze_video(v, AnalysisOptions(exercise="plank"))
+    assert judged.summary.cant_judge_s >= 0.8 * len(gone) / fps
