@@ -6,13 +6,16 @@ draws it near the raised leg, so the near leg is trusted first (see ``exercises.
 
 Metrics (degrees unless named otherwise, NaN when not measurable):
 
-* ``extension_frac``: the moving leg's hip angle (shoulder-hip-knee), 90 on all fours -> 0,
-  ``full_hip_angle_deg`` -> 1.
+* ``extension_frac``: how far the moving leg's thigh has swung from hanging straight down
+  (0) to horizontal (``full_leg_drop_deg`` below horizontal -> 1), or the opposite arm from
+  hanging down to reaching forward, whichever is larger. Measured against the vertical, so a
+  trunk that is not level (hands lower than knees) does not bias it.
 * ``leg_elevation_deg``: the moving leg's hip->ankle (or hip->knee) line above horizontal,
   positive = above hip level (fault ``leg_too_high`` while extended).
 * ``trunk_pitch_deg``: shoulder-hip line above horizontal; ``back_bend_deg`` its change from the
   start-of-set baseline times ``sag_sign`` (positive = sag, negative = arch / rounding up).
-* ``hip_roll_deg``: pelvis roll proxy, change from baseline. Two estimates, averaged when both
+* ``hip_roll_deg``: pelvis roll proxy (positive = left hip higher), change from baseline; the
+  fault is the moving leg's hip lifting, so only that sign counts. Two estimates, averaged when both
   exist: world landmarks (angle of the left->right hip vector out of the horizontal plane) and the
   on-screen vertical gap between the hips over an estimated hip width
   (``hip_width_to_torso`` x torso length), times ``roll_2d_gain`` (the side view reads about half
@@ -47,14 +50,13 @@ GOOD = CueSpec("good_form", Severity.POSITIVE, "Good long line - hips level, kee
 class BirdDogConfig:
     """Bird-dog thresholds. Angles in degrees, times in seconds."""
 
-    start_hip_angle_deg: float = 90.0
-    full_hip_angle_deg: float = 165.0
+    full_leg_drop_deg: float = 12.0  # thigh this far below horizontal counts as fully extended
     min_thigh_upright_deg: float = 50.0  # start position: supporting thigh near vertical
     max_trunk_incline_deg: float = 35.0
     leg_too_high_on_deg: float = 8.0
     leg_too_high_off_deg: float = 6.0
-    roll_on_deg: float = 7.0
-    roll_off_deg: float = 5.0
+    roll_on_deg: float = 12.0  # rendered clean reps read -6..+6, a 15 deg roll ~20
+    roll_off_deg: float = 9.0
     roll_2d_gain: float = 2.0
     hip_width_to_torso: float = 0.35
     back_on_deg: float = 6.0
@@ -62,6 +64,7 @@ class BirdDogConfig:
     sag_sign: float = 1.0  # +1: shoulders rising against the hips reads as sag
     back_gain: float = 1.0
     baseline_s: float = 0.6
+    full_arm_drop_deg: float = 15.0  # arm this far below horizontal counts as full reach
     fault_min_on_s: float = 0.2
     fault_min_off_s: float = 0.3
     hold_target_s: float = 5.0  # 5-10 s
@@ -80,8 +83,9 @@ class BirdDogConfig:
         for name in ("roll_2d_gain", "hip_width_to_torso", "back_gain", "baseline_s", "hold_target_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"BirdDogConfig.{name} must be > 0, got {getattr(self, name)!r}")
-        if not self.start_hip_angle_deg < self.full_hip_angle_deg <= 180:
-            raise ValueError(f"full_hip_angle_deg must be in (start_hip_angle_deg, 180], got {self.full_hip_angle_deg!r}")
+        for name in ("full_leg_drop_deg", "full_arm_drop_deg"):
+            if not 0 <= getattr(self, name) < 80:
+                raise ValueError(f"BirdDogConfig.{name} must be in [0, 80), got {getattr(self, name)!r}")
 
 
 def hip_roll_estimates(frame: PoseFrame, near: Side, width_to_torso: float) -> tuple[float, float]:
@@ -135,7 +139,7 @@ class BirdDogChecker(ExtensionChecker):
             if frame.vis(sided("knee", s)) < vis:
                 ext[s] = elev[s] = float("nan")
                 continue
-            ext[s] = frac(g.joint_angle_deg(sh, hip, knee), c.start_hip_angle_deg, c.full_hip_angle_deg)
+            ext[s] = frac(g.elevation_deg(hip, knee), -90.0, -c.full_leg_drop_deg)
             far_end = ankle if frame.vis(sided("ankle", s)) >= vis and frame.in_frame(sided("ankle", s)) else knee
             d = far_end - hip
             elev[s] = math.degrees(math.atan2(-d[1], abs(d[0]))) if np.isfinite(d).all() else float("nan")
@@ -161,10 +165,18 @@ class BirdDogChecker(ExtensionChecker):
         leg_elev = elev[moving] if moving is not None else float("nan")
         in_rep = self.reps_machine.in_rep
         mags = {"back_sag": bend, "back_arch": -bend if math.isfinite(bend) else bend}
-        if in_rep:
-            mags["hip_rotation"] = abs(roll) if math.isfinite(roll) else roll
+        if in_rep and moving is not None:
+            # Signed toward the fault: the moving leg's hip lifting (roll is + when the left hip is up).
+            mags["hip_rotation"] = roll if moving is Side.LEFT else -roll
         if in_rep and self.reps_machine.phase == "holding":
             mags["leg_too_high"] = leg_elev
         metrics = {"hip_roll_deg": roll, "leg_elevation_deg": leg_elev, "back_bend_deg": bend,
                    "trunk_pitch_deg": pitch}
-        return Measure(ext=ext, posture=posture, armed=armed, metrics=metrics, mags=mags)
+        arm_ext = {}
+        for s in Side:
+            if frame.vis(sided("wrist", s)) >= vis:
+                a = g.elevation_deg(frame.point(sided("shoulder", s)), frame.point(sided("wrist", s)))
+                arm_ext[s] = frac(a, -90.0, -c.full_arm_drop_deg)
+            else:
+                arm_ext[s] = float("nan")
+        return Measure(ext=ext, arm_ext=arm_ext, posture=posture, armed=armed, metrics=metrics, mags=mags)

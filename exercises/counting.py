@@ -241,14 +241,19 @@ class RepConfig:
     within this much of the rep's peak extension (and at least ``full_exit_frac``).
     """
 
-    start_frac: float = 0.35
+    start_frac: float = 0.4
     full_frac: float = 0.8
     full_exit_frac: float = 0.7
-    rest_frac: float = 0.2
+    rest_frac: float = 0.25
     min_attempt_frac: float = 0.5
-    hold_band_frac: float = 0.05
+    hold_band_frac: float = 0.06
     min_rep_s: float = 0.8
-    min_phase_s: float = 0.8  # extending or returning faster than this is rushing
+    min_rest_s: float = 0.2  # back at rest this long (a brief dip mid-rep does not end it)
+    min_phase_s: float = 0.35  # reaching (rest -> hold) or returning faster than this: rushing
+    floor_window_s: float = 3.0  # people rest with limbs not quite plumb: thresholds ride on the
+    max_floor_frac: float = 0.35  #   lowest resting extension of the last few seconds (capped)
+    floor_rest_margin_frac: float = 0.15
+    floor_start_margin_frac: float = 0.3
 
     def __post_init__(self) -> None:
         if not (0 <= self.rest_frac < self.start_frac <= self.min_attempt_frac <= self.full_exit_frac
@@ -257,7 +262,8 @@ class RepConfig:
                 "RepConfig needs 0 <= rest_frac < start_frac <= min_attempt_frac <= full_exit_frac <= full_frac "
                 f"<= 1.5, got rest={self.rest_frac!r} start={self.start_frac!r} attempt={self.min_attempt_frac!r} "
                 f"full_exit={self.full_exit_frac!r} full={self.full_frac!r}")
-        for name in ("hold_band_frac", "min_rep_s", "min_phase_s"):
+        for name in ("hold_band_frac", "min_rep_s", "min_rest_s", "min_phase_s", "floor_window_s", "max_floor_frac",
+                     "floor_rest_margin_frac", "floor_start_margin_frac"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"RepConfig.{name} must be >= 0, got {getattr(self, name)!r}")
 
@@ -268,8 +274,8 @@ class RepEvent:
 
     side: str
     start_s: float
-    full_s: float | None  # first reached full extension (None: never did)
-    leave_full_s: float | None  # last left full extension
+    full_s: float | None  # reached the hold (full extension) (None: never did)
+    leave_full_s: float | None  # left the hold
     end_s: float
     hold_s: float
     peak_frac: float
@@ -299,6 +305,23 @@ class RepMachine:
         self._peak = 0.0
         self._trace: list[tuple[float, float]] = []
         self._votes: dict[str, float] = {}
+        self._rest_vals: list[tuple[float, float]] = []
+        self._back_at: float | None = None
+
+    @property
+    def floor(self) -> float:
+        """Lowest resting extension of the last ``floor_window_s`` (0 if none), capped."""
+        if not self._rest_vals:
+            return 0.0
+        return min(self.config.max_floor_frac, max(0.0, min(v for _, v in self._rest_vals)))
+
+    @property
+    def rest_level(self) -> float:
+        return max(self.config.rest_frac, self.floor + self.config.floor_rest_margin_frac)
+
+    @property
+    def start_level(self) -> float:
+        return max(self.config.start_frac, self.floor + self.config.floor_start_margin_frac)
 
     @property
     def in_rep(self) -> bool:
@@ -313,27 +336,39 @@ class RepMachine:
     def leading_side(self) -> str | None:
         return max(self._votes, key=self._votes.get) if self._votes else None
 
-    def _hold(self, trace, peak: float) -> float:
+    def _hold_span(self, trace, peak: float) -> tuple[float, float | None, float | None]:
+        """(hold seconds, first and last time at the hold level). The level is a robust peak (the
+        80th percentile of the values above ``full_exit_frac``) minus ``hold_band_frac``."""
         c = self.config
         if peak < c.full_frac:
-            return 0.0
-        level = max(c.full_exit_frac, peak - c.hold_band_frac)
-        total = 0.0
+            return 0.0, None, None
+        high = sorted(e for _, e in trace if e >= c.full_exit_frac)
+        robust = high[int(0.8 * (len(high) - 1))] if high else peak
+        level = max(c.full_exit_frac, robust - c.hold_band_frac)
+        total, first, last = 0.0, None, None
         for (t0, e0), (t1, _e1) in zip(trace, trace[1:]):
             if e0 >= level:
                 total += t1 - t0
-        return total
+                first = t0 if first is None else first
+                last = t1
+        return total, first, last
+
+    def _hold(self, trace, peak: float) -> float:
+        return self._hold_span(trace, peak)[0]
 
     def update(self, t_s: float, dt: float, ext: float, side: str | None, armed: bool) -> RepEvent | None:
         c = self.config
         if ext is None or not math.isfinite(ext):
             return None
         if self.phase == "rest":
-            if ext <= c.rest_frac:
+            self._rest_vals.append((t_s, ext))
+            while self._rest_vals and self._rest_vals[0][0] < t_s - c.floor_window_s:
+                self._rest_vals.pop(0)
+            if ext <= self.rest_level:
                 self._last_rest_t = t_s
                 if armed:
                     self._armed_seen = True
-            if ext >= c.start_frac and self._armed_seen:
+            if ext >= min(self.start_level, c.full_frac) and self._armed_seen:
                 self.phase = "extending"
                 self._start = self._last_rest_t if self._last_rest_t is not None else t_s
                 self._full = self._leave = None
@@ -354,20 +389,40 @@ class RepMachine:
             self._leave = t_s
         elif self.phase == "returning" and ext >= c.full_frac:
             self.phase = "holding"
-        if ext <= c.rest_frac:
-            return self._finish(t_s)
+        if ext <= self.rest_level:
+            if self._back_at is None:
+                self._back_at = t_s
+            if t_s - self._back_at >= c.min_rest_s:
+                return self._finish(self._back_at)
+        else:
+            self._back_at = None
         return None
 
+    def pending(self) -> RepEvent | None:
+        """The rep that is back at rest but not yet confirmed (end of stream), without changing state."""
+        if self.phase == "rest" or self._back_at is None:
+            return None
+        return self._event(self._back_at)
+
     def _finish(self, t_s: float) -> RepEvent | None:
-        c = self.config
-        peak, trace = self._peak, self._trace
-        side = self.leading_side
-        start = self._start
-        full, leave = self._full, self._leave
+        ev = self._event(t_s)
+        self._back_at = None
         self.phase = "rest"
         self._last_rest_t = t_s
         self._trace, self._votes = [], {}
+        return ev
+
+    def _event(self, t_s: float) -> RepEvent | None:
+        c = self.config
+        trace = [(t, e) for t, e in self._trace if t <= t_s]
+        peak = max((e for _, e in trace), default=self._peak)
+        side = self.leading_side
+        start = self._start
+        full, leave = self._full, self._leave
         if side is None or peak < c.min_attempt_frac or t_s - start < c.min_rep_s:
             return None
         complete = peak >= c.full_frac
-        return RepEvent(side, start, full, leave, t_s, self._hold(trace, peak), peak, complete)
+        hold, first, last = self._hold_span(trace, peak)
+        # Phases for tempo: rest -> hold level and hold level -> rest (None if never full).
+        return RepEvent(side, start, first if complete else full, last if complete else leave, t_s, hold, peak,
+                        complete)

@@ -57,6 +57,8 @@ class DeadBugConfig:
     arch_sign: float = 0.0  # +1: shoulders rise = arch, -1: the opposite, 0: either way (abs)
     arch_gain: float = 1.0  # calibration of the proxy to degrees of lumbar extension
     baseline_s: float = 0.6
+    start_arm_angle_deg: float = 90.0  # shoulder angle (hip-shoulder-wrist) at the start
+    full_arm_angle_deg: float = 165.0  # ... at full reach (arm overhead)
     fault_min_on_s: float = 0.2
     fault_min_off_s: float = 0.3
     hold_target_s: float = 2.0
@@ -140,4 +142,12 @@ class DeadBugChecker(ExtensionChecker):
                 if frame.vis(sided("wrist", s)) >= vis]
         metrics = {"arch_deg": arch, "leg_elevation_deg": leg_elev, "trunk_pitch_deg": pitch,
                    "arm_reach_deg": max(arms) if arms else float("nan")}
-        return Measure(ext=ext, posture=posture, armed=armed, metrics=metrics, mags=mags)
+        arm_ext = {}
+        for s in Side:
+            if frame.vis(sided("wrist", s)) >= vis:
+                a = g.joint_angle_deg(frame.point(sided("hip", s)), frame.point(sided("shoulder", s)),
+                                      frame.point(sided("wrist", s)))
+                arm_ext[s] = frac(a, c.start_arm_angle_deg, c.full_arm_angle_deg)
+            else:
+                arm_ext[s] = float("nan")
+        return Measure(ext=ext, arm_ext=arm_ext, posture=posture, armed=armed, metrics=metrics, mags=mags)

@@ -6,7 +6,9 @@ class runs the gate, the rep machine, the fault tracks, per-rep records and the 
 
 Side of a rep = the moving leg. The near leg (facing the camera) is reliable; the far leg is
 often hidden and MediaPipe tends to draw it on top of the raised near leg. So a frame's moving leg
-is the near one whenever the near leg is extended, otherwise the far one.
+is the near one whenever the near leg is extended, otherwise the far one. The reaching arm backs
+the leg up (a leg that leaves the frame or is lost by the pose model): a near arm reaching out
+means the far leg is the moving one.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from .pose import PoseFrame, Side
 
 @dataclass(frozen=True)
 class Measure:
-    ext: dict  # Side -> extension fraction (NaN if unknown)
+    ext: dict  # Side -> leg extension fraction (NaN if unknown)
+    arm_ext: dict  # Side (of the arm) -> arm reach fraction (NaN if unknown)
     posture: bool  # lying (dead bug) / on all fours (bird-dog)
     armed: bool  # in the start position
     metrics: dict  # name -> degrees, for charts
@@ -73,14 +76,29 @@ class ExtensionChecker:
     def on_reset(self) -> None:
         pass
 
-    def _pick_side(self, ext: dict, near: Side) -> tuple[Side | None, float]:
+    def _pick_side(self, m: Measure, near: Side) -> tuple[Side | None, float]:
+        """The moving leg this frame and the rep's extension (leg, or the opposite arm if larger)."""
         c = self.config.reps
-        en, ef = ext.get(near, float("nan")), ext.get(near.other, float("nan"))
-        if math.isfinite(en) and en >= c.start_frac:
-            return near, en
-        if math.isfinite(ef) and (not math.isfinite(en) or ef > en):
-            return (near.other if ef >= c.start_frac else None), ef
-        return None, en
+        far = near.other
+
+        def best(*vals: float) -> float:
+            v = [x for x in vals if math.isfinite(x)]
+            return max(v) if v else float("nan")
+
+        leg_near = m.ext.get(near, float("nan"))
+        arm_near = m.arm_ext.get(near, float("nan"))
+        near_ext = best(leg_near, m.arm_ext.get(far, float("nan")))  # near leg + far arm
+        far_ext = best(m.ext.get(far, float("nan")), arm_near)  # far leg + near arm
+        # The near arm reaching means the far leg moves (a far leg lifted is drawn half-raised on
+        # both legs); otherwise a lifted near leg is the moving one.
+        if math.isfinite(arm_near) and arm_near >= c.start_frac and (not math.isfinite(leg_near)
+                                                                      or arm_near > leg_near):
+            return far, far_ext
+        if math.isfinite(leg_near) and leg_near >= c.start_frac:
+            return near, near_ext
+        if math.isfinite(far_ext) and far_ext >= c.start_frac:
+            return far, far_ext
+        return None, best(leg_near, arm_near)
 
     def update(self, frame: PoseFrame) -> FrameVerdict:
         core = self.core
@@ -90,7 +108,7 @@ class ExtensionChecker:
             cue = core.pick_cue([gate.cue] if gate.cue else [], False)
             return self._verdict(frame, False, {"view_yaw_deg": gate.yaw_deg}, (), cue, "cant_judge", None)
         m = self.measure(frame, gate.near, self.moving if self.reps_machine.in_rep else None)
-        side, ext = self._pick_side(m.ext, gate.near)
+        side, ext = self._pick_side(m, gate.near)
         if side is not None:
             self.moving = side
         metrics = dict(m.metrics)
@@ -116,7 +134,7 @@ class ExtensionChecker:
         phase = self.reps_machine.phase if m.posture or self.reps_machine.in_rep else "setup"
         return self._verdict(frame, True, metrics, active, cue, phase, record)
 
-    def _record(self, ev: RepEvent) -> RepRecord:
+    def _record(self, ev: RepEvent, commit: bool = True) -> RepRecord:
         c = self.config
         core = self.core
         faults: list[Fault] = []
@@ -149,11 +167,12 @@ class ExtensionChecker:
             coaching = "Good rep - steady and controlled."
         rec = RepRecord(side=ev.side, start_s=ev.start_s, end_s=ev.end_s, hold_s=ev.hold_s,
                         faults=tuple(sorted(faults, key=lambda f: f.start_s)), verdict=verdict, coaching=coaching)
-        self.reps.append(rec)
-        if ev.complete:
-            self.reps_by_side[ev.side] += 1
-            self.hold_total_s += ev.hold_s
-        self._rep_faults = {}
+        if commit:
+            self.reps.append(rec)
+            if ev.complete:
+                self.reps_by_side[ev.side] += 1
+                self.hold_total_s += ev.hold_s
+            self._rep_faults = {}
         return rec
 
     def _verdict(self, frame, judgeable, metrics, active, cue, phase, record) -> FrameVerdict:
@@ -165,15 +184,22 @@ class ExtensionChecker:
     def summary(self) -> ExerciseSummary:
         lost = self.core.seconds_lost()
         faults = list(self.core.all_faults())
-        for r in self.reps:
+        reps, by_side, hold = list(self.reps), dict(self.reps_by_side), self.hold_total_s
+        pending = self.reps_machine.pending()  # back at rest when the stream ended
+        if pending is not None:
+            reps.append(self._record(pending, commit=False))
+            if pending.complete:
+                by_side[pending.side] += 1
+                hold += pending.hold_s
+        for r in reps:
             faults.extend(f for f in r.faults if f.type in ("rushing", "incomplete_extension"))
         return ExerciseSummary(
-            exercise=self.name, reps=tuple(self.reps), reps_by_side=dict(self.reps_by_side),
-            hold_s=float(self.hold_total_s), good_form_s=float(self.good_form_s), seconds_lost_by_fault=lost,
+            exercise=self.name, reps=tuple(reps), reps_by_side=by_side,
+            hold_s=float(hold), good_form_s=float(self.good_form_s), seconds_lost_by_fault=lost,
             faults=tuple(sorted(faults, key=lambda f: (f.start_s, f.type))),
             cues=tuple(self.core.scheduler.history), cant_judge_s=float(self.core.cant_judge_s),
             extra={"hold_target_s": self.HOLD_TARGET_S,
-                   "incomplete_reps": sum(1 for r in self.reps if r.verdict is RepVerdict.INCOMPLETE)})
+                   "incomplete_reps": sum(1 for r in reps if r.verdict is RepVerdict.INCOMPLETE)})
 
 
 def frac(value: float, lo: float, hi: float) -> float:
