@@ -64,7 +64,9 @@ def sidebar(s: CoachSession) -> tuple[str, str, int | None]:
     sb.title("formcoach")
     sb.caption("Form feedback for back-care exercises")
     names = list(EXERCISES)
-    exercise = sb.selectbox("Exercise", names, format_func=lambda n: EXERCISES[n].display_name, key="exercise")
+    wanted = st.query_params.get("exercise")  # e.g. a physio's link: ?exercise=dead_bug
+    exercise = sb.selectbox("Exercise", names, index=names.index(wanted) if wanted in names else 0,
+                            format_func=lambda n: EXERCISES[n].display_name, key="exercise")
     mode = sb.radio("What would you like to do?", MODES, key="mode")
     pain = sb.select_slider("Pain right now, before you start (0 = none, 10 = worst)",
                             options=["not rated", *range(11)], value="not rated", key="pain_before")
@@ -120,6 +122,8 @@ def live_page(s: CoachSession, exercise: str, pain_before: int | None) -> None:
                         speak(status.cue.message, status.cue_seq)
             time.sleep(POLL_S)
         return
+    if ctx.state.signalling:
+        return  # connecting: frames may already flow before "playing" reaches this script
     if coach.started and not coach.finished:
         finish_live(s, coach, pain_before)
     if s.last_live is not None:
@@ -383,6 +387,9 @@ def guide_page(exercise: str) -> None:
 def main() -> None:
     s = state()
     exercise, mode, pain = sidebar(s)
+    coach = s.live.coach
+    if mode != MODES[0] and coach is not None and coach.started and not coach.finished:
+        finish_live(s, coach, pain)  # left the live page mid-stream: the camera stops, the set is saved
     if mode == MODES[0]:
         live_page(s, exercise, pain)
     elif mode == MODES[1]:

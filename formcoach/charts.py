@@ -46,7 +46,7 @@ def angle_chart(report: Report, metrics: Sequence[str], summary: ExerciseSummary
         layers.append(alt.Chart(reps).mark_rule(strokeDash=[4, 3], color="#555").encode(
             x=alt.X("t:Q", title="time (s)"), tooltip=["rep", "edge", "t"]))
     layers.append(alt.Chart(df).mark_line().encode(
-        x=x, y=alt.Y("value:Q", title="degrees"), color=alt.Color("metric:N", title=None),
+        x=x, y=alt.Y("value:Q", title="value (deg, or 0-1 for fractions)"), color=alt.Color("metric:N", title=None),
         tooltip=["metric", "t_s", "value"]))
     return alt.layer(*layers).properties(height=260)
 

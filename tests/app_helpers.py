@@ -14,7 +14,7 @@ from conftest import SAMPLE_VIDEOS, SHARED_VIDEOS
 REP_CLIPS = (
     (SAMPLE_VIDEOS / "dead_bug_clean.mp4", "dead_bug"),
     (SAMPLE_VIDEOS / "bird_dog_clean.mp4", "bird_dog"),
-    (SHARED_VIDEOS / "lena_bird-dog.mp4", "bird_dog"),
+    (SHARED_VIDEOS / "foriris_bird_dog.mp4", "bird_dog"),
 )
 FAULT_CLIPS = (
     (SAMPLE_VIDEOS / "plank_sag.mp4", "plank"),
