@@ -43,8 +43,10 @@ VARIANTS = ("forearm", "straight_arm", "knees")
 class PlankConfig:
     """Plank thresholds. Angles in degrees, times in seconds."""
 
-    hip_sag_on_deg: float = 7.0
-    hip_sag_off_deg: float = 5.0
+    hip_sag_on_deg: float = 6.5
+    hip_sag_off_deg: float = 4.5
+    knees_sag_allowance_deg: float = 4.0  # on the knees the shoulder-hip-knee joint line reads ~5 deg
+    #   sagged in a good position (the knee joint sits above the floor contact)
     hip_pike_on_deg: float = 6.0  # relative to the set's own start line (see pike_baseline_*)
     hip_pike_off_deg: float = 4.0
     pike_baseline_s: float = 1.5  # the first seconds in position set the person's own line (its most
@@ -54,15 +56,20 @@ class PlankConfig:
     head_drop_on_deg: float = 25.0
     head_drop_off_deg: float = 18.0
     head_drop_min_on_s: float = 1.0
-    fault_min_on_s: float = 0.25
+    fault_min_on_s: float = 0.1
     fault_min_off_s: float = 0.3
     max_trunk_incline_deg: float = 40.0  # shoulder-hip line vs horizontal when in position
     min_arm_stack_deg: float = 45.0  # elbow-to-shoulder elevation: upper arm roughly vertical
     max_position_deviation_deg: float = 35.0  # beyond this it is not a plank (lying, kneeling up)
     min_hip_lift: float = 0.38  # hip height over the floor line / shoulder height over it, to be up
     min_hip_lift_exit: float = 0.32  # ... and to stay up (hips resting on the floor read 0.1-0.3)
-    knees_on_knee_angle_deg: float = 135.0  # knee bent below this -> knees-down variant
-    knees_off_knee_angle_deg: float = 150.0
+    min_hip_lift_knees: float = 0.25  # on the knees the line slopes to the floor at the knee,
+    min_hip_lift_knees_exit: float = 0.2  #   so the hips sit lower
+    knees_on_knee_angle_deg: float = 165.0  # knee bent below this -> knees-down variant (shins on the
+    #   floor read 150-162, feet raised ~80; straight planks 168-180)
+    knees_off_knee_angle_deg: float = 170.0
+    max_knee_lift_knees: float = 0.12  # knee height over the support-ankle line / shoulder height
+    #   (knees on the floor ~0 or below with the feet raised; a straight plank ~0.25)
     forearm_max_elbow_angle_deg: float = 130.0  # elbow bent below this -> forearm plank
     position_min_s: float = 0.3  # debounce of getting into position
     position_exit_s: float = 0.2  # ... and out of it
@@ -121,6 +128,7 @@ class PlankChecker:
         self._knees = Hysteresis(HysteresisConfig(c.knees_on_knee_angle_deg, c.knees_off_knee_angle_deg,
                                                   0.3, 0.3, rising=False))
         self._hold_start_s: float | None = None
+        self._hold_variant: str | None = None
         self._pike_ref = 0.0
         self._was_in_position = False
         self.hold_s = 0.0
@@ -132,7 +140,7 @@ class PlankChecker:
         self._last_breathe_t: float | None = None
 
     # -- measurement -------------------------------------------------------------------------
-    def measure(self, frame: PoseFrame, near) -> dict[str, float]:
+    def measure(self, frame: PoseFrame, near, side_on: bool = True) -> dict[str, float]:
         c = self.config
         vis = c.gate.min_distal_visibility
         sh = near_point(frame, "shoulder", near)
@@ -143,11 +151,17 @@ class PlankChecker:
         wrist = best_of_sides(frame, "wrist", near, vis)
         ear = best_of_sides(frame, "ear", near, vis)
         knee_angle = g.joint_angle_deg(hip, knee, ankle)
-        knees = self._knees.update(knee_angle, frame.timestamp_s)
-        end = knee if knees else ankle
-        # Floor line: through the lower of elbow/wrist (the arm's support) and the knee or ankle.
-        support = elbow if not wrist[1] > elbow[1] else wrist
+        support = elbow if not wrist[1] > elbow[1] else wrist  # the arm's lower end, on the floor
         up = (0.0, -1.0)
+        sh_h = g.signed_offset_px(sh, support, ankle, up)
+        # Knees down: the knee bent and resting near the floor line (support -> ankle).
+        knee_lift = g.signed_offset_px(knee, support, ankle, up) / sh_h if sh_h > 0 else float("nan")
+        # A knee held off the floor is never "knees down", however bent it reads.
+        # Off side-on (oblique) the knee height is not trustworthy: full plank assumed.
+        signal = knee_angle if side_on and (math.isnan(knee_lift) or knee_lift < c.max_knee_lift_knees) else 180.0
+        knees = self._knees.update(signal, frame.timestamp_s)
+        end = knee if knees else ankle
+        # Floor line: through the arm's support and the knee (on the knees) or the ankle.
         sh_h = g.signed_offset_px(sh, support, end, up)
         hip_lift = g.signed_offset_px(hip, support, end, up) / sh_h if sh_h > 0 else float("nan")
         return {
@@ -165,7 +179,10 @@ class PlankChecker:
         c = self.config
         if any(math.isnan(m[k]) for k in ("trunk_incline_deg", "arm_stack_deg", "hip_deviation_deg", "hip_lift")):
             return float("nan")
-        lift = c.min_hip_lift_exit if self._position.on else c.min_hip_lift
+        if m["knees"] > 0:
+            lift = c.min_hip_lift_knees_exit if self._position.on else c.min_hip_lift_knees
+        else:
+            lift = c.min_hip_lift_exit if self._position.on else c.min_hip_lift
         ok = (m["trunk_incline_deg"] <= c.max_trunk_incline_deg
               and m["arm_stack_deg"] >= c.min_arm_stack_deg
               and abs(m["hip_deviation_deg"]) <= c.max_position_deviation_deg
@@ -194,24 +211,29 @@ class PlankChecker:
             self.current_hold_s = 0.0
             cue = core.pick_cue([gate.cue] if gate.cue else [], False)
             return self._verdict(frame, False, metrics, (), cue, "cant_judge")
-        m = self.measure(frame, gate.near)
+        m = self.measure(frame, gate.near, gate.form_ok)
         metrics.update(hip_deviation_deg=m["hip_deviation_deg"], head_drop_deg=m["head_drop_deg"])
         in_pos = self._position.update(self._in_position(m), core.t)
         if not in_pos:
             self._was_in_position = False
             core.stop_faults()
             self.current_hold_s = 0.0
-            self._hold_start_s, self._pike_ref = None, 0.0  # each hold sets its own start line
+            self._hold_start_s, self._hold_variant, self._pike_ref = None, None, 0.0  # each hold: own line
             cue = core.pick_cue([GET_IN_POSITION], False)
             return self._verdict(frame, True, metrics, (), cue, "setup")
         dev = m["hip_deviation_deg"]
-        if self._hold_start_s is None:
-            self._hold_start_s = self._position.since_s if self._position.since_s is not None else core.t
+        variant = self._variant(m)
+        if variant != self._hold_variant:  # a new line to hold: restart the start-of-hold reference
+            first = self._hold_variant is None
+            self._hold_variant, self._pike_ref = variant, 0.0
+            self._hold_start_s = self._position.since_s if first and self._position.since_s is not None else core.t
         if core.t - self._hold_start_s <= c.pike_baseline_s and not math.isnan(dev):
             self._pike_ref = min(self._pike_ref, dev)
         metrics["pike_reference_deg"] = ref = self.pike_reference_deg
-        mags = {"hip_sag": dev, "hip_pike": ref - dev, "head_drop": m["head_drop_deg"]}
-        active = core.update_faults(mags, gate.form_ok)
+        sag = dev - c.knees_sag_allowance_deg if m["knees"] > 0 else dev
+        mags = {"hip_sag": sag, "hip_pike": ref - dev, "head_drop": m["head_drop_deg"]}
+        # Faults only while this very frame looks like a plank (not mid-transition).
+        active = core.update_faults(mags, gate.form_ok and self._in_position(m) == 1.0)
         dt = core.dt
         if not self._was_in_position and self._position.since_s is not None:
             dt += max(0.0, core.t - self._position.since_s)  # credit the debounce: the hold began then
@@ -219,7 +241,6 @@ class PlankChecker:
         self.hold_s += dt
         self.current_hold_s += dt
         self.longest_hold_s = max(self.longest_hold_s, self.current_hold_s)
-        variant = self._variant(m)
         self.variant_time_s[variant] += dt
         if not active and gate.form_ok:
             self.good_form_s += dt
