@@ -33,34 +33,44 @@ REPS_RE = re.compile(r"Reps left (\d+) · right (\d+) · hold ([\d.]+) s")
 STATS_RE = re.compile(r"(\d+) fps processed · latency (\d+|nan) ms \(p90 (\d+|nan)\) · (\d+) frames")
 
 
-def make_y4m(src: Path, dst: Path, max_s: float = 20.0, size: tuple[int, int] = (640, 480)) -> Path:
-    """Decode ``src`` and write ``max_s`` seconds as yuv4mpegpipe/rawvideo yuv420p, letterboxed to ``size``."""
+def make_y4m(src: Path, dst: Path, max_s: float = 20.0, size: tuple[int, int] = (640, 480),
+             fps: float | None = None) -> Path:
+    """Decode ``src`` and write ``max_s`` seconds as yuv4mpegpipe/rawvideo yuv420p, letterboxed to ``size``.
+
+    ``fps`` resamples (repeating or dropping frames) to a camera rate, e.g. 30 for a 15 fps clip.
+    """
     import av
+    import cv2
     import numpy as np
 
     w, h = size
     with av.open(str(src)) as inp, av.open(str(dst), "w", format="yuv4mpegpipe") as out:
         vs = inp.streams.video[0]
-        rate = Fraction(vs.average_rate or 30).limit_denominator(1000)
+        src_rate = float(vs.average_rate or 30)
+        rate = Fraction(fps or src_rate).limit_denominator(1000)
         st = out.add_stream("rawvideo", rate=rate)
         st.width, st.height, st.pix_fmt = w, h, "yuv420p"
+        written = 0
         for i, frame in enumerate(inp.decode(vs)):
-            if i / float(rate) >= max_s:
+            t_end = (i + 1) / src_rate  # this source frame covers [i, i+1) / src_rate
+            if i / src_rate >= max_s:
                 break
+            n = int(t_end * float(rate) + 1e-9) - written  # output frames whose time falls in it
+            if n <= 0:
+                continue
             img = frame.to_ndarray(format="bgr24")
             ih, iw = img.shape[:2]
             k = min(w / iw, h / ih)
             nw, nh = int(iw * k) // 2 * 2, int(ih * k) // 2 * 2
-            import cv2
-
-            small = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA)
             canvas = np.zeros((h, w, 3), np.uint8)
             y0, x0 = (h - nh) // 2, (w - nw) // 2
-            canvas[y0:y0 + nh, x0:x0 + nw] = small
+            canvas[y0:y0 + nh, x0:x0 + nw] = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA)
             vf = av.VideoFrame.from_ndarray(canvas, format="bgr24").reformat(format="yuv420p")
-            vf.pts = None
-            for p in st.encode(vf):
-                out.mux(p)
+            for _ in range(n):
+                vf.pts = None
+                for p in st.encode(vf):
+                    out.mux(p)
+                written += 1
         for p in st.encode():
             out.mux(p)
     return dst
