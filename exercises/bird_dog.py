@@ -18,8 +18,9 @@ Metrics (degrees unless named otherwise, NaN when not measurable):
   fault is the moving leg's hip lifting, so only that sign counts. Two estimates, averaged when both
   exist: world landmarks (angle of the left->right hip vector out of the horizontal plane) and the
   on-screen vertical gap between the hips over an estimated hip width
-  (``hip_width_to_torso`` x torso length), times ``roll_2d_gain`` (the side view reads about half
-  the true roll).
+  (``hip_width_to_torso`` x torso length) times ``roll_2d_gain``. The fault uses the smaller of
+  the two (both must agree): on real footage either one alone drifts 10-30 deg toward the raised
+  leg because the hidden far hip is pulled along with it.
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ class BirdDogConfig:
     max_trunk_incline_deg: float = 35.0
     leg_too_high_on_deg: float = 8.0
     leg_too_high_off_deg: float = 6.0
-    roll_on_deg: float = 12.0  # rendered clean reps read -6..+6, a 15 deg roll ~20
+    roll_on_deg: float = 12.0  # rendered: clean reps read <= 6, a 15 deg roll ~14; real clean 11-13
     roll_off_deg: float = 9.0
-    roll_2d_gain: float = 2.0
+    roll_2d_gain: float = 1.0
     hip_width_to_torso: float = 0.35
     back_on_deg: float = 6.0
     back_off_deg: float = 4.0
@@ -139,7 +140,8 @@ class BirdDogChecker(ExtensionChecker):
             if frame.vis(sided("knee", s)) < vis:
                 ext[s] = elev[s] = float("nan")
                 continue
-            ext[s] = frac(g.elevation_deg(hip, knee), -90.0, -c.full_leg_drop_deg)
+            # A thigh above horizontal is no "more extended" (that is leg_too_high): cap at horizontal.
+            ext[s] = min(frac(g.elevation_deg(hip, knee), -90.0, -c.full_leg_drop_deg), frac(0.0, -90.0, -c.full_leg_drop_deg))
             far_end = ankle if frame.vis(sided("ankle", s)) >= vis and frame.in_frame(sided("ankle", s)) else knee
             d = far_end - hip
             elev[s] = math.degrees(math.atan2(-d[1], abs(d[0]))) if np.isfinite(d).all() else float("nan")
@@ -161,13 +163,16 @@ class BirdDogChecker(ExtensionChecker):
             rolls.append(world - self._roll0["world"].value)
         if self._roll0["flat"].ready and math.isfinite(flat):
             rolls.append((flat - self._roll0["flat"].value) * c.roll_2d_gain)
-        roll = float(np.mean(rolls)) if rolls else float("nan")
+        # Signed toward the fault (the moving leg's hip up); both estimates must agree, so the
+        # smaller of the two is used (each alone drifts with the raised leg on real footage).
+        sign = 1.0 if moving is not Side.RIGHT else -1.0
+        roll = sign * min(r * sign for r in rolls) if rolls else float("nan")
         leg_elev = elev[moving] if moving is not None else float("nan")
         in_rep = self.reps_machine.in_rep
         mags = {"back_sag": bend, "back_arch": -bend if math.isfinite(bend) else bend}
         if in_rep and moving is not None:
             # Signed toward the fault: the moving leg's hip lifting (roll is + when the left hip is up).
-            mags["hip_rotation"] = roll if moving is Side.LEFT else -roll
+            mags["hip_rotation"] = roll * sign
         if in_rep and self.reps_machine.phase == "holding":
             mags["leg_too_high"] = leg_elev
         metrics = {"hip_roll_deg": roll, "leg_elevation_deg": leg_elev, "back_bend_deg": bend,
@@ -176,7 +181,7 @@ class BirdDogChecker(ExtensionChecker):
         for s in Side:
             if frame.vis(sided("wrist", s)) >= vis:
                 a = g.elevation_deg(frame.point(sided("shoulder", s)), frame.point(sided("wrist", s)))
-                arm_ext[s] = frac(a, -90.0, -c.full_arm_drop_deg)
+                arm_ext[s] = min(frac(a, -90.0, -c.full_arm_drop_deg), frac(0.0, -90.0, -c.full_arm_drop_deg))
             else:
                 arm_ext[s] = float("nan")
         return Measure(ext=ext, arm_ext=arm_ext, posture=posture, armed=armed, metrics=metrics, mags=mags)

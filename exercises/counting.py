@@ -246,7 +246,7 @@ class RepConfig:
     full_exit_frac: float = 0.7
     rest_frac: float = 0.25
     min_attempt_frac: float = 0.5
-    hold_band_frac: float = 0.06
+    hold_band_frac: float = 0.03
     min_rep_s: float = 0.8
     min_rest_s: float = 0.2  # back at rest this long (a brief dip mid-rep does not end it)
     min_phase_s: float = 0.35  # reaching (rest -> hold) or returning faster than this: rushing
