@@ -38,6 +38,7 @@ def _limb_groups() -> dict[str, tuple[str, ...]]:
         groups["farm." + s] = ("lowerarm01." + s, "lowerarm02." + s)
         groups["thigh." + s] = ("upperleg01." + s, "upperleg02." + s)
         groups["shin." + s] = ("lowerleg01." + s, "lowerleg02." + s)
+        groups["foot." + s] = ("foot." + s,)
     return groups
 
 
@@ -118,15 +119,26 @@ class AnnyBody:
         return np.array([d.startswith(prefixes) for d in self.dominant])
 
     def _find_landmark_vertices(self) -> dict[str, int]:
-        """Mesh vertices standing for nose, ears, heels and toe tips (chosen on the rest mesh)."""
-        V = self.rest_vertices
+        """Mesh vertices standing for nose, ears, heels and toe tips.
+
+        Chosen on the rest mesh of the average phenotype (the topology is shared by every body,
+        so each body tracks the same anatomical vertices).
+        """
+        m = self.model
+        B = m.bone_count
+        with torch.no_grad():
+            out = m(pose_parameters=torch.eye(4)[None, None].repeat(1, B, 1, 1),
+                    phenotype_kwargs={k: 0.5 for k in m.phenotype_labels})
+        V = out["vertices"][0].numpy()
+        bones = out["rest_bone_poses"][0].numpy()
+        heads = {n: bones[i, :3, 3] for i, n in enumerate(self.labels)}
         head = np.isin(self.dominant, ["head", "neck03"])
-        eye_z = self.heads["eye.L"][2]
+        eye_z = heads["eye.L"][2]
         out = {}
         near_mid = head & (np.abs(V[:, 0]) < 0.01) & (V[:, 2] < eye_z) & (V[:, 2] > eye_z - 0.06)
         out["nose"] = int(np.flatnonzero(near_mid)[np.argmin(V[near_mid, 1])])
         for s, sign in (("L", 1), ("R", -1)):
-            ear = head & (np.abs(V[:, 2] - (eye_z - 0.01)) < 0.02) & (np.abs(V[:, 1] - self.heads["head"][1]) < 0.04)
+            ear = head & (np.abs(V[:, 2] - (eye_z - 0.01)) < 0.02) & (np.abs(V[:, 1] - heads["head"][1]) < 0.04)
             cand = np.flatnonzero(ear)
             out["ear." + s] = int(cand[np.argmax(sign * V[cand, 0])])
             foot = np.array([d.startswith(("foot." + s, "toe")) and d.endswith("." + s) for d in self.dominant])

@@ -58,6 +58,11 @@ def add_leg(body: AnnyBody, rots: dict, s: str, thigh, shin) -> None:
     rots["shin." + s] = body.bend(rots["thigh." + s], "lowerleg01." + s, "foot." + s, shin)
 
 
+def point_feet(body: AnnyBody, rots: dict, s: str, toes_dir) -> None:
+    """Rotate the foot so it points along ``toes_dir`` (e.g. plantar-flexed, lying on the floor)."""
+    rots["foot." + s] = body.bend(rots["shin." + s], "foot." + s, "toe3-1." + s, toes_dir)
+
+
 def ground(p: Posed) -> Posed:
     z0 = p.vertices[:, 2].min()
     return p.transformed(lambda x: x - np.array([0.0, 0.0, z0]))
@@ -92,6 +97,7 @@ class Poser:
         self.hands = b.region(("wrist", "finger", "metacarpal"))
         self.toes = b.region(("toe",))
         self.shins = b.region(("lowerleg",))
+        self.lower_legs = b.region(("lowerleg", "foot", "toe"))
         self.seat = b.region(("root", "pelvis", "upperleg01", "spine05"))
         self.upper_back = b.region(("spine01", "spine02", "clavicle", "shoulder01"))
         self.sided = {}
@@ -118,7 +124,7 @@ class Poser:
             arms, support = (DOWN, DOWN), self.hands
         else:  # knees: forearm plank on the knees, shins along the floor
             arms, support = (DOWN, HEADWARD), self.forearms
-        feet = self.shins if state.variant == "knees" else self.toes
+        feet = self.lower_legs if state.variant == "knees" else self.toes
 
         def make(pitch: float) -> Posed:
             t = dir_xz(pitch + sag / 2)  # hip -> shoulders
@@ -127,7 +133,8 @@ class Poser:
             for s in "LR":
                 add_arm(b, rots, s, *arms)
                 if state.variant == "knees":
-                    add_leg(b, rots, s, leg, dir_xz(175.0))  # feet just off the floor
+                    add_leg(b, rots, s, leg, dir_xz(170.0))  # shins back, feet just off the floor
+                    point_feet(b, rots, s, dir_xz(185.0))
                 else:
                     add_leg(b, rots, s, leg, leg)
             return b.pose(rots)

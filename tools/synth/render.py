@@ -67,11 +67,10 @@ def render_clip(spec: ClipSpec, out_dir: str | Path, crf: int = 20) -> dict:
     stage = Stage(w, h, fov, cam_pose, body.faces, body.colors, mat_center=center[:2],
                   mat_rgb=spec.body.color("mat"))
     t2 = time.perf_counter()
-    images: dict = {}
+    images: dict = {}  # distinct pose -> image (the return half of a rep reuses the extension's)
     with H264Writer(out_dir / spec.file, spec.fps, w, h, crf=crf) as writer:
         for key in keys:
             if key not in images:
-                images.clear()  # keep only the latest distinct image
                 images[key] = stage.render(posed[key].vertices)
             writer.write(images[key])
     t_render = time.perf_counter() - t2

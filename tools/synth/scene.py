@@ -47,8 +47,8 @@ class Stage:
         self.faces = faces
         self.colors = (np.c_[vertex_colors, np.ones(len(vertex_colors))] * 255).astype(np.uint8)
         self.scene = pyrender.Scene(bg_color=[*BACKGROUND, 1.0], ambient_light=[0.35, 0.35, 0.35])
-        self.scene.add(_box([12, 12, 0.02], [0, 0, -0.01], FLOOR_RGB))
-        self.scene.add(_box([12, 0.02, 6], [0, 2.5, 3], WALL_RGB))
+        self.scene.add(_box([20, 20, 0.02], [0, 0, -0.01], FLOOR_RGB))
+        self.scene.add(_box([20, 0.02, 6], [0, 2.5, 3], WALL_RGB))
         mat = tuple(int(round(255 * c)) for c in mat_rgb)
         self.scene.add(_box([1.9, 0.65, 0.006], [mat_center[0], mat_center[1], 0.003], mat))
         cam = pyrender.PerspectiveCamera(yfov=np.deg2rad(yfov_deg), aspectRatio=width / height)
