@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from .base import Fault
 
+_TIME_EPS_S = 1e-6  # timestamps are floats: 0.3 - 0.1 must count as 0.2
+
 
 @dataclass(frozen=True)
 class HysteresisConfig:
@@ -78,7 +80,7 @@ class Hysteresis:
         if self._pending_since is None:
             self._pending_since = t_s
         need = self.config.min_off_s if self.on else self.config.min_on_s
-        if t_s - self._pending_since >= need:
+        if t_s - self._pending_since >= need - _TIME_EPS_S:
             self.on = not self.on
             self.since_s = self._pending_since
             self._pending_since = None
@@ -392,7 +394,7 @@ class RepMachine:
         if ext <= self.rest_level:
             if self._back_at is None:
                 self._back_at = t_s
-            if t_s - self._back_at >= c.min_rest_s:
+            if t_s - self._back_at >= c.min_rest_s - _TIME_EPS_S:
                 return self._finish(self._back_at)
         else:
             self._back_at = None
