@@ -201,8 +201,8 @@ def live_summary(s: CoachSession) -> None:
         pain_after_form(s, o.session_id, key="live")
 
 
-def summary_metrics(summary, spec) -> None:
-    cols = st.columns(4)
+def summary_metrics(summary, spec, narrow: bool = False) -> None:
+    cols = [c for row in ([st.columns(2), st.columns(2)] if narrow else [st.columns(4)]) for c in row]
     cols[0].metric("Reps (left / right)", f"{summary.reps_by_side.get('left', 0)} / "
                                           f"{summary.reps_by_side.get('right', 0)}")
     cols[1].metric("Time in position" if spec.timed else "Time held", fmt_s(summary.hold_s))
@@ -291,7 +291,7 @@ def upload_results(s: CoachSession, o: UploadOutcome) -> None:
         st.video(o.result.annotated_mp4, format="video/mp4")
     with side:
         if r.summary is not None:
-            summary_metrics(r.summary, spec)
+            summary_metrics(r.summary, spec, narrow=True)
         st.download_button("Download report (JSON)", o.result.report_json, file_name="formcoach-report.json",
                            mime="application/json", key="dl_json")
         st.download_button("Download table (CSV)", o.result.table_csv or "no reps\n", file_name="formcoach-reps.csv",
@@ -333,7 +333,7 @@ def review_page(s: CoachSession) -> None:
             return
         daily = h.daily_progress()
         st.subheader("Progress over days")
-        st.altair_chart(charts.progress_chart(daily), width="stretch")
+        st.altair_chart(charts.progress_chart(daily, {k: v.display_name for k, v in EXERCISES.items()}))
         st.subheader("Sessions")
         table = pd.DataFrame([{
             "id": x.id, "when (UTC)": x.created_at.strftime("%Y-%m-%d %H:%M"),
@@ -341,7 +341,8 @@ def review_page(s: CoachSession) -> None:
             "from": x.source, "reps L/R": f"{x.reps_left}/{x.reps_right}", "held (s)": round(x.hold_s, 1),
             "good form (s)": round(x.good_form_s, 1),
             "fault rate": "-" if x.fault_rate is None else f"{100 * x.fault_rate:.0f}%",
-            "pain before": x.pain_before, "pain after": x.pain_after} for x in sessions])
+            "pain before": "-" if x.pain_before is None else x.pain_before,
+            "pain after": "-" if x.pain_after is None else x.pain_after} for x in sessions])
         st.dataframe(table, hide_index=True, width="stretch", key="sessions_table")
         labels = {x.id: f"#{x.id} {x.created_at:%Y-%m-%d %H:%M} {x.exercise.replace('_', ' ')}" for x in sessions}
         sid = st.selectbox("Open a session", list(labels), format_func=labels.get, key="review_sid")

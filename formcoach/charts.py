@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -51,19 +51,27 @@ def angle_chart(report: Report, metrics: Sequence[str], summary: ExerciseSummary
     return alt.layer(*layers).properties(height=260)
 
 
-def progress_frame(daily: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    rows = []
-    for d in daily:
-        for measure, v in (("reps", d["reps"]), ("good-form time (s)", d["good_form_s"]),
-                           ("fault rate (%)", None if d["fault_rate"] is None else 100 * d["fault_rate"])):
-            rows.append({"day": d["day"], "exercise": d["exercise"], "measure": measure, "value": v})
-    return pd.DataFrame(rows, columns=["day", "exercise", "measure", "value"])
+PROGRESS_MEASURES = (("reps", "Reps per day"), ("good_form_s", "Good-form time per day (s)"),
+                     ("fault_pct", "Fault rate (%)"))
 
 
-def progress_chart(daily: Sequence[dict[str, Any]]) -> alt.FacetChart:
-    """Per day and exercise: reps, good-form time and fault rate, one row each."""
-    df = progress_frame(daily)
-    base = alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("day:T", title=None), y=alt.Y("value:Q", title=None),
-        color=alt.Color("exercise:N"), tooltip=["day", "exercise", "measure", "value"])
-    return base.properties(height=140).facet(row=alt.Row("measure:N", title=None)).resolve_scale(y="independent")
+def progress_frame(daily: Sequence[dict[str, Any]], names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per day and exercise: reps, good-form seconds, fault rate in percent (None if unknown)."""
+    names = names or {}
+    rows = [{"day": d["day"], "exercise": names.get(d["exercise"], d["exercise"]), "reps": d["reps"],
+             "good_form_s": round(d["good_form_s"] or 0.0, 1),
+             "fault_pct": None if d["fault_rate"] is None else round(100 * d["fault_rate"], 1)} for d in daily]
+    return pd.DataFrame(rows, columns=["day", "exercise", "reps", "good_form_s", "fault_pct"])
+
+
+def progress_chart(daily: Sequence[dict[str, Any]], names: Mapping[str, str] | None = None) -> alt.HConcatChart:
+    """Per day and exercise, side by side: reps, good-form time, fault rate."""
+    df = progress_frame(daily, names)
+    charts = []
+    for col, title in PROGRESS_MEASURES:
+        y = alt.Y(f"{col}:Q", title=None, scale=alt.Scale(domain=[0, 100]) if col == "fault_pct" else alt.Undefined)
+        charts.append(alt.Chart(df, title=title).mark_line(point=True).encode(
+            x=alt.X("day:T", title=None, axis=alt.Axis(format="%d %b", tickCount="day")), y=y,
+            color=alt.Color("exercise:N", title="exercise"),
+            tooltip=["day", "exercise", alt.Tooltip(f"{col}:Q", title=title)]).properties(width=220, height=160))
+    return alt.hconcat(*charts)

@@ -18,6 +18,7 @@ REP_CLIPS = (
 )
 FAULT_CLIPS = (
     (SAMPLE_VIDEOS / "plank_sag.mp4", "plank"),
+    (SAMPLE_VIDEOS / "plank_oblique_sag.mp4", "plank"),
     (SHARED_VIDEOS / "foriris_plank.mp4", "plank"),
 )
 
