@@ -167,7 +167,8 @@ class PlankChecker:
         return {
             "hip_lift": hip_lift,
             "hip_deviation_deg": g.signed_deviation_deg(sh, hip, end),
-            "head_drop_deg": g.signed_deviation_deg(hip, sh, ear),
+            # The ear below the hip->shoulder line extended: the shoulder sits above the hip-ear line.
+            "head_drop_deg": -g.signed_deviation_deg(hip, sh, ear),
             "knee_angle_deg": knee_angle,
             "elbow_angle_deg": g.joint_angle_deg(sh, elbow, wrist),
             "trunk_incline_deg": abs(g.elevation_deg(hip, sh)),

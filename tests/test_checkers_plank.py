@@ -1,0 +1,126 @@
+"""Plank checker, frame by frame on synthetic side-view poses."""
+
+from __future__ import annotations
+
+import pytest
+
+from exercises.base import Severity
+from exercises.plank import PlankChecker, PlankConfig
+from exercises.pose import Landmark, PoseFrame
+from tests.synthetic import occlude, plank_frame, sequence
+
+
+def run(frames, config=None):
+    ck = PlankChecker(config)
+    verdicts = [ck.update(f) for f in frames]
+    return ck, verdicts, ck.summary()
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(hip_sag_on_deg=4.0, hip_sag_off_deg=5.0),
+    dict(goal_hold_s=0.0),
+    dict(min_hip_lift=0.2, min_hip_lift_exit=0.3),
+    dict(fault_min_on_s=-0.1),
+])
+def test_config_validation_quotes_bad_value(kwargs):
+    with pytest.raises(ValueError):
+        PlankConfig(**kwargs)
+
+
+def test_clean_plank_times_hold_without_faults():
+    _, verdicts, s = run(sequence(lambda t: plank_frame(t), 10.0))
+    assert s.hold_s == pytest.approx(10.0, abs=0.1)
+    assert s.good_form_s == pytest.approx(s.hold_s, abs=0.05)
+    assert not s.faults and all(not v.active_faults for v in verdicts)
+    assert s.extra["variant"] == "forearm"
+    assert verdicts[-1].phase == "holding" and verdicts[-1].judgeable
+    assert abs(verdicts[-1].metrics["hip_deviation_deg"]) < 1.0
+
+
+@pytest.mark.parametrize("sag, code", [(15.0, "hip_sag"), (-15.0, "hip_pike"), (10.0, "hip_sag")])
+def test_injected_sag_or_pike_is_flagged_promptly_with_sign(sag, code):
+    _, verdicts, s = run(sequence(lambda t: plank_frame(t, sag_deg=sag if 4.0 <= t < 8.0 else 0.0), 12.0))
+    flagged = [v.timestamp_s for v in verdicts if code in v.active_faults]
+    assert flagged and flagged[0] - 4.0 <= 0.5
+    inside = [v for v in verdicts if 4.0 <= v.timestamp_s < 8.0]
+    assert sum(code in v.active_faults for v in inside) / len(inside) >= 0.95
+    assert all(code not in v.active_faults for v in verdicts if v.timestamp_s < 4.0 or v.timestamp_s > 8.5)
+    (f,) = [f for f in s.faults if f.type == code]
+    assert f.magnitude_deg == pytest.approx(abs(sag), abs=0.5)
+    assert s.seconds_lost_by_fault[code] == pytest.approx(4.0, abs=0.5)
+    assert s.good_form_s == pytest.approx(s.hold_s - s.seconds_lost_by_fault[code], abs=0.1)
+    sign = 1 if sag > 0 else -1
+    assert sign * verdicts[int(6 * 30)].metrics["hip_deviation_deg"] > 9
+    cue = next(v.cue for v in verdicts if v.cue is not None and v.cue.code == code)
+    assert cue.severity is Severity.WARNING
+
+
+def test_small_sag_below_threshold_is_not_a_fault():
+    _, verdicts, _ = run(sequence(lambda t: plank_frame(t, sag_deg=4.0), 8.0))
+    assert not any(v.active_faults for v in verdicts)
+
+
+def test_knees_down_variant_is_recognised_and_uses_its_goal():
+    _, _, s = run(sequence(lambda t: plank_frame(t, knees=True), 6.0))
+    assert s.extra["variant"] == "knees"
+    assert s.extra["goal_hold_s"] == PlankConfig().goal_hold_knees_s
+    assert s.hold_s == pytest.approx(6.0, abs=0.2)
+    assert not s.faults
+
+
+def test_hips_on_the_floor_is_not_a_plank():
+    _, verdicts, s = run(sequence(lambda t: plank_frame(t, hips_down=True), 5.0))
+    assert s.hold_s == 0.0 and not s.faults
+    assert verdicts[-1].phase == "setup"
+
+
+def test_head_drop_flagged_after_its_longer_debounce():
+    _, verdicts, s = run(sequence(lambda t: plank_frame(t, head_drop_deg=35.0 if t >= 3.0 else 0.0), 8.0))
+    first = next(v.timestamp_s for v in verdicts if "head_drop" in v.active_faults)
+    assert 3.9 <= first <= 4.3
+    assert any(f.type == "head_drop" for f in s.faults)
+
+
+def test_goal_reached_cue_and_safety_text():
+    cfg = PlankConfig(goal_hold_s=5.0)
+    _, _, s = run(sequence(lambda t: plank_frame(t), 7.0), cfg)
+    codes = [c.code for c in s.cues]
+    assert codes[0] == "safety" and "goal_reached" in codes
+    assert s.extra["goal_reached"]
+
+
+def test_front_view_cannot_be_judged_and_counts_nothing():
+    _, verdicts, s = run(sequence(lambda t: plank_frame(t, sag_deg=20.0, yaw_deg=80.0), 5.0))
+    assert s.hold_s == 0.0 and not s.faults
+    assert not verdicts[-1].judgeable
+    assert verdicts[-1].cue.code == "turn_side_on"
+    assert s.cant_judge_s == pytest.approx(5.0, abs=0.1)
+
+
+def test_oblique_view_times_the_hold_but_judges_no_faults():
+    _, verdicts, s = run(sequence(lambda t: plank_frame(t, sag_deg=10.0, yaw_deg=40.0), 5.0))
+    assert s.hold_s > 4.0 and not s.faults
+    assert s.good_form_s == 0.0
+    assert verdicts[-1].judgeable and verdicts[-1].phase == "holding_unjudged"
+
+
+def test_feet_out_of_frame_asks_to_step_back_and_makes_nothing_up():
+    frames = [occlude(f, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE) for f in sequence(lambda t: plank_frame(t), 3.0)]
+    _, verdicts, s = run(frames)
+    assert s.hold_s == 0.0 and not s.faults
+    assert verdicts[-1].cue.code == "step_back" and not verdicts[-1].judgeable
+
+
+def test_no_person_frames_pause_the_hold():
+    frames = sequence(lambda t: plank_frame(t), 3.0) + [PoseFrame.empty(3.0 + i / 30, (640, 480)) for i in range(30)] \
+        + sequence(lambda t: plank_frame(t), 3.0, t0=4.0)
+    _, verdicts, s = run(frames)
+    assert s.hold_s == pytest.approx(6.0, abs=0.6)
+    assert s.cant_judge_s == pytest.approx(1.0, abs=0.1)
+    assert s.extra["longest_hold_s"] < 4.0
+
+
+def test_reset_starts_a_new_set():
+    ck, _, _ = run(sequence(lambda t: plank_frame(t), 3.0))
+    ck.reset()
+    assert ck.summary().hold_s == 0.0

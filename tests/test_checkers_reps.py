@@ -1,0 +1,102 @@
+"""Dead bug and bird-dog checkers on synthetic rep sequences."""
+
+from __future__ import annotations
+
+import pytest
+
+from exercises.base import RepVerdict
+from exercises.bird_dog import BirdDogChecker, BirdDogConfig
+from exercises.dead_bug import DeadBugChecker, DeadBugConfig
+from tests.synthetic import bird_dog_frame, dead_bug_frame, rep_schedule, sequence
+
+SIDES = ("left", "right", "left", "right")
+SCHED = rep_schedule(SIDES)  # 1 s lead-in, 1.5 s out, 2 s hold, 1.5 s back, 1 s rest
+DURATION_S = 1.0 + 4 * 6.0 + 0.5
+
+
+def run(checker, fn, duration_s=DURATION_S):
+    verdicts = [checker.update(f) for f in sequence(fn, duration_s)]
+    return verdicts, checker.summary()
+
+
+@pytest.mark.parametrize("make, frame", [(DeadBugChecker, dead_bug_frame), (BirdDogChecker, bird_dog_frame)])
+def test_clean_reps_counted_per_side_with_holds(make, frame):
+    verdicts, s = run(make(), lambda t: frame(t, *SCHED(t)))
+    assert dict(s.reps_by_side) == {"left": 2, "right": 2}
+    assert [r.side for r in s.reps] == list(SIDES)
+    for r in s.reps:
+        assert r.verdict is RepVerdict.GOOD and r.hold_s == pytest.approx(2.0, abs=0.5)
+        assert not [f for f in r.faults if f.type != "rushing"]
+    assert not any(v.active_faults for v in verdicts)
+    assert s.hold_s == pytest.approx(sum(r.hold_s for r in s.reps))
+    completed = [v.rep_completed for v in verdicts if v.rep_completed is not None]
+    assert len(completed) == 4
+    assert verdicts[-1].reps_by_side == {"left": 2, "right": 2}
+
+
+def test_dead_bug_leg_drop_flagged_in_the_hold():
+    _, s = run(DeadBugChecker(), lambda t: dead_bug_frame(t, *SCHED(t), leg_elev_deg=12.0))
+    for r in s.reps:
+        drop = [f for f in r.faults if f.type == "leg_drop"]
+        assert drop and drop[0].magnitude_deg == pytest.approx(18.0, abs=3.0)
+        assert r.verdict is RepVerdict.FAULT
+
+
+def test_dead_bug_arch_proxy_catches_trunk_tilt_against_baseline():
+    def fn(t):
+        side, e = SCHED(t)
+        return dead_bug_frame(t, side, e, trunk_tilt_deg=10.0 if e > 0.99 else 0.0)
+    verdicts, s = run(DeadBugChecker(), fn)
+    assert all(any(f.type == "low_back_arch" for f in r.faults) for r in s.reps)
+    assert s.seconds_lost_by_fault["low_back_arch"] > 4.0
+    assert max(v.metrics.get("arch_deg", 0) or 0 for v in verdicts) == pytest.approx(10.0, abs=1.0)
+
+
+def test_dead_bug_partial_reach_is_incomplete_not_counted():
+    _, s = run(DeadBugChecker(), lambda t: dead_bug_frame(t, SCHED(t)[0], 0.6 * SCHED(t)[1]))
+    assert dict(s.reps_by_side) == {"left": 0, "right": 0}
+    assert s.reps and all(r.verdict is RepVerdict.INCOMPLETE for r in s.reps)
+    assert all(any(f.type == "incomplete_extension" for f in r.faults) for r in s.reps)
+
+
+def test_dead_bug_rushing_is_a_tempo_note():
+    fast = rep_schedule(SIDES, extend_s=0.3, hold_s=2.0, return_s=0.3, rest_s=1.0)
+    _, s = run(DeadBugChecker(), lambda t: dead_bug_frame(t, *fast(t)), duration_s=16.0)
+    assert s.reps and all(any(f.type == "rushing" for f in r.faults) for r in s.reps)
+    assert all("Slow down" in r.coaching for r in s.reps)
+
+
+def test_no_reps_without_the_tabletop_start():
+    # Legs lying flat (hook lying variants, resting): the machine is never armed.
+    _, s = run(DeadBugChecker(), lambda t: dead_bug_frame(t, "left", 0.0, leg_elev_deg=0.0) if False else
+               dead_bug_frame(t, "left", 1.0, leg_elev_deg=5.0), duration_s=6.0)
+    assert dict(s.reps_by_side) == {"left": 0, "right": 0}
+
+
+def test_bird_dog_leg_too_high_and_hip_roll():
+    _, s = run(BirdDogChecker(), lambda t: bird_dog_frame(t, *SCHED(t), leg_high_deg=20.0))
+    assert all(any(f.type == "leg_too_high" for f in r.faults) for r in s.reps)
+
+    def rolled(t):
+        side, e = SCHED(t)
+        return bird_dog_frame(t, side, e, roll_deg=25.0 * e)
+    _, s = run(BirdDogChecker(), rolled)
+    assert all(any(f.type == "hip_rotation" for f in r.faults) for r in s.reps)
+    assert all(r.verdict is RepVerdict.FAULT for r in s.reps)
+
+
+def test_bird_dog_hold_target_in_coaching():
+    _, s = run(BirdDogChecker(), lambda t: bird_dog_frame(t, *SCHED(t)))
+    assert all("5 s" in r.coaching for r in s.reps)  # held ~2 s against the 5-10 s target
+    assert s.extra["hold_target_s"] == BirdDogConfig().hold_target_s
+
+
+@pytest.mark.parametrize("cls, kwargs", [
+    (DeadBugConfig, dict(arch_sign=2.0)),
+    (DeadBugConfig, dict(leg_drop_on_deg=3.0, leg_drop_off_deg=5.0)),
+    (BirdDogConfig, dict(roll_2d_gain=0.0)),
+    (BirdDogConfig, dict(full_leg_drop_deg=90.0)),
+])
+def test_config_validation(cls, kwargs):
+    with pytest.raises(ValueError):
+        cls(**kwargs)
