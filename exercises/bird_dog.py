@@ -91,6 +91,11 @@ class BirdDogConfig:
 
 def hip_roll_estimates(frame: PoseFrame, near: Side, width_to_torso: float) -> tuple[float, float]:
     """(world roll, 2-D roll) in degrees, signed: positive = left hip higher. NaN when unknown."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _hip_roll_estimates(frame, near, width_to_torso)
+
+
+def _hip_roll_estimates(frame: PoseFrame, near: Side, width_to_torso: float) -> tuple[float, float]:
     world = float("nan")
     if frame.world_xyz is not None:
         d = frame.world_xyz[int(Landmark.LEFT_HIP)] - frame.world_xyz[int(Landmark.RIGHT_HIP)]

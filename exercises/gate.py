@@ -76,6 +76,11 @@ class GateResult:
 
 def view_yaw_deg(frame: PoseFrame, width_to_torso: float = 0.75) -> float:
     """Yaw of the body relative to a side-on camera, in degrees [0, 90]; NaN if unknown."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _view_yaw_deg(frame, width_to_torso)
+
+
+def _view_yaw_deg(frame: PoseFrame, width_to_torso: float) -> float:
     if frame.world_xyz is not None:
         vals = []
         for a, b in ((Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER), (Landmark.LEFT_HIP, Landmark.RIGHT_HIP)):
