@@ -162,9 +162,9 @@ def scoreboard(status: LiveStatus, spec) -> None:
 def speak(message: str, seq: int) -> None:
     """Say a cue with the browser's speech synthesis (nothing leaves the machine)."""
     components.html(f"""<script>/* cue {seq} */
-      const u = new SpeechSynthesisUtterance({json.dumps(message)});
-      (window.parent.speechSynthesis || window.speechSynthesis).cancel();
-      (window.parent.speechSynthesis || window.speechSynthesis).speak(u);
+      let synth = window.speechSynthesis;
+      try {{ synth = window.parent.speechSynthesis || synth; }} catch (e) {{ /* sandboxed: use our own */ }}
+      if (synth) {{ synth.cancel(); synth.speak(new SpeechSynthesisUtterance({json.dumps(message)})); }}
     </script>""", height=0)
 
 
