@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import geometry as g
+from . import fastgeom as g
 from .base import Severity
 from .common import FaultRule
 from .counting import BaselineTracker, RepConfig
@@ -99,11 +99,11 @@ def _hip_roll_estimates(frame: PoseFrame, near: Side, width_to_torso: float) -> 
     world = float("nan")
     if frame.world_xyz is not None:
         d = frame.world_xyz[int(Landmark.LEFT_HIP)] - frame.world_xyz[int(Landmark.RIGHT_HIP)]
-        n = float(np.linalg.norm(d))
+        n = math.sqrt(float(d[0]) ** 2 + float(d[1]) ** 2 + float(d[2]) ** 2)
         if math.isfinite(n) and n > 1e-6:
             world = math.degrees(math.asin(max(-1.0, min(1.0, -float(d[1]) / n))))
     lh, rh = frame.point(Landmark.LEFT_HIP), frame.point(Landmark.RIGHT_HIP)
-    torso = float(np.linalg.norm(frame.point(sided("shoulder", near)) - frame.point(sided("hip", near))))
+    torso = g.distance(frame.point(sided("shoulder", near)), frame.point(sided("hip", near)))
     flat = float("nan")
     if math.isfinite(torso) and torso > 1e-6 and np.isfinite(lh).all() and np.isfinite(rh).all():
         s = (rh[1] - lh[1]) / (width_to_torso * torso)  # left higher on screen = smaller y

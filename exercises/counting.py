@@ -8,6 +8,7 @@ video file and a webcam behave the same. NaN inputs never change a state: a miss
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 from .base import Fault
@@ -307,15 +308,19 @@ class RepMachine:
         self._peak = 0.0
         self._trace: list[tuple[float, float]] = []
         self._votes: dict[str, float] = {}
-        self._rest_vals: list[tuple[float, float]] = []
+        self._rest_vals: deque[tuple[float, float]] = deque()
+        self._floor = 0.0
+        self._live_hold = 0.0
         self._back_at: float | None = None
 
     @property
     def floor(self) -> float:
         """Lowest resting extension of the last ``floor_window_s`` (0 if none), capped."""
-        if not self._rest_vals:
-            return 0.0
-        return min(self.config.max_floor_frac, max(0.0, min(v for _, v in self._rest_vals)))
+        return self._floor
+
+    def _update_floor(self) -> None:
+        vals = self._rest_vals
+        self._floor = 0.0 if not vals else min(self.config.max_floor_frac, max(0.0, min(v for _, v in vals)))
 
     @property
     def rest_level(self) -> float:
@@ -331,8 +336,8 @@ class RepMachine:
 
     @property
     def live_hold_s(self) -> float:
-        """Hold so far in the current rep (relative to the peak so far)."""
-        return self._hold(self._trace, self._peak) if self.in_rep else 0.0
+        """Hold so far in the current rep (time near the peak so far; the rep record is exact)."""
+        return self._live_hold if self.in_rep else 0.0
 
     @property
     def leading_side(self) -> str | None:
@@ -365,7 +370,8 @@ class RepMachine:
         if self.phase == "rest":
             self._rest_vals.append((t_s, ext))
             while self._rest_vals and self._rest_vals[0][0] < t_s - c.floor_window_s:
-                self._rest_vals.pop(0)
+                self._rest_vals.popleft()
+            self._update_floor()
             if ext <= self.rest_level:
                 self._last_rest_t = t_s
                 if armed:
@@ -377,7 +383,11 @@ class RepMachine:
                 self._peak = ext
                 self._trace = [(t_s, ext)]
                 self._votes = {}
+                self._live_hold = 0.0
             return None
+        prev_t, prev_e = self._trace[-1]
+        if self._peak >= c.full_frac and prev_e >= max(c.full_exit_frac, self._peak - c.hold_band_frac):
+            self._live_hold += t_s - prev_t
         self._trace.append((t_s, ext))
         self._peak = max(self._peak, ext)
         if side is not None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import fastgeom
 from .cues import LANDMARKS_HIDDEN, NO_PERSON, STEP_BACK, TURN_SIDE_ON, CueSpec
 from .pose import Landmark, PoseFrame, Side, sided
 
@@ -85,11 +86,12 @@ def _view_yaw_deg(frame: PoseFrame, width_to_torso: float) -> float:
         vals = []
         for a, b in ((Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER), (Landmark.LEFT_HIP, Landmark.RIGHT_HIP)):
             d = frame.world_xyz[int(a)] - frame.world_xyz[int(b)]
-            n = float(np.linalg.norm(d))
+            n = math.sqrt(float(d[0]) ** 2 + float(d[1]) ** 2 + float(d[2]) ** 2)
             if math.isfinite(n) and n > 1e-6:
                 vals.append(math.degrees(math.acos(min(1.0, abs(float(d[2])) / n))))
+                break  # shoulders: the hip pair is short and noisier
         if vals:
-            return float(vals[0])  # shoulders: the hip pair is short and noisier
+            return float(vals[0])
     ls, rs = frame.point(Landmark.LEFT_SHOULDER), frame.point(Landmark.RIGHT_SHOULDER)
     lh, rh = frame.point(Landmark.LEFT_HIP), frame.point(Landmark.RIGHT_HIP)
     torso = float(np.linalg.norm((ls + rs) / 2 - (lh + rh) / 2))
@@ -116,7 +118,7 @@ class ViewGate:
         c = self.config
         score = {}
         for s in Side:
-            score[s] = float(np.mean([frame.vis(sided(j, s)) for j in _SIDE_JOINTS]))
+            score[s] = sum(frame.vis(sided(j, s)) for j in _SIDE_JOINTS) / len(_SIDE_JOINTS)
         best = Side.LEFT if score[Side.LEFT] >= score[Side.RIGHT] else Side.RIGHT
         if frame.world_xyz is not None and abs(score[Side.LEFT] - score[Side.RIGHT]) < 1e-3:
             zl = frame.world_xyz[int(Landmark.LEFT_SHOULDER)][2] + frame.world_xyz[int(Landmark.LEFT_HIP)][2]
@@ -158,7 +160,7 @@ class ViewGate:
             return GateResult(False, view, yaw, near, LANDMARKS_HIDDEN, False)
         if missing_distal:
             return GateResult(False, view, yaw, near, STEP_BACK, False)
-        torso = float(np.linalg.norm(frame.point(sided("shoulder", near)) - frame.point(sided("hip", near))))
+        torso = fastgeom.distance(frame.point(sided("shoulder", near)), frame.point(sided("hip", near)))
         if not torso >= c.min_torso_px:
             return GateResult(False, view, yaw, near, STEP_BACK, False)
         if not self._form_view:

@@ -91,3 +91,22 @@ def test_spec_guide_and_metrics(name):
     assert set(spec.key_metrics) <= set(v.metrics) | {"extension_frac"}
     assert spec.make_checker(spec.default_config).name == name
     assert "radiating pain" in SAFETY_MESSAGE
+
+
+pt = st.tuples(st.one_of(st.floats(-1e4, 1e4), st.just(math.nan)), st.one_of(st.floats(-1e4, 1e4), st.just(math.nan)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=pt, b=pt, c=pt)
+def test_fastgeom_matches_geometry(a, b, c):
+    from exercises import fastgeom
+    from exercises import geometry
+
+    for name, args in (("joint_angle_deg", (a, b, c)), ("signed_offset_px", (a, b, c)),
+                       ("signed_deviation_deg", (a, b, c)), ("elevation_deg", (a, b))):
+        want = getattr(geometry, name)(*args)
+        got = getattr(fastgeom, name)(*args)
+        if math.isnan(want):
+            assert math.isnan(got), name
+        else:
+            assert got == pytest.approx(want, rel=1e-6, abs=1e-6), name
