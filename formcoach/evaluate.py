@@ -166,8 +166,11 @@ def score_clip(label: ClipLabel, poses: list[PoseFrame]) -> dict[str, Any]:
     verdicts = [checker.update(p) for p in poses]
     summary = checker.summary()
     steps = _frame_steps(verdicts)
+    from exercises.recognize import guess_exercise
+
     det = sum(p.detected for p in poses) / max(len(poses), 1)
     res: dict[str, Any] = {"clip": label.name, "source": label.source, "exercise": label.exercise,
+                           "recognised": guess_exercise(poses),
                            "view": label.view, "uncertain": label.uncertain, "detection_rate": round(det, 3),
                            "cant_judge_s": round(summary.cant_judge_s, 2)}
     # reps
@@ -264,7 +267,7 @@ def _fmt_reps(r: dict) -> str:
 
 
 def format_table(results: list[dict]) -> str:
-    head = ["clip", "exercise", "det", "reps pred/label", "hold err s", "fault recall", "onset s",
+    head = ["clip", "exercise", "recognised", "det", "reps pred/label", "hold err s", "fault recall", "onset s",
             "false cue s (%)", "can't judge s", "pass"]
     rows = []
     for r in results:
@@ -276,7 +279,8 @@ def format_table(results: list[dict]) -> str:
             hold = f"{r['hold_error_s']:+.2f}"
             if "hold_pred_s" in r:
                 hold += f" ({r['hold_pred_s']:.1f}/{r['hold_label_s']:.1f})"
-        rows.append([r["clip"], r["exercise"], f"{r['detection_rate']:.2f}", _fmt_reps(r), hold, fr, on,
+        rows.append([r["clip"], r["exercise"], "ok" if r["recognised"] == r["exercise"] else str(r["recognised"]),
+                     f"{r['detection_rate']:.2f}", _fmt_reps(r), hold, fr, on,
                      f"{r['false_cue_s']:.1f} ({r['false_cue_pct']:.1f})", f"{r['cant_judge_s']:.1f}",
                      "yes" if r["pass"] else "NO"])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
@@ -300,6 +304,7 @@ def aggregate(results: list[dict]) -> dict[str, Any]:
         "min_fault_recall": round(min(recalls), 3) if recalls else None,
         "max_onset_s": round(max(onsets), 2) if onsets else None,
         "false_cue_pct": round(100 * false / clean, 2) if clean else 0.0,
+        "recognised": sum(1 for r in results if r["recognised"] == r["exercise"]),
     }
 
 
