@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -178,7 +179,7 @@ def finish_live(s: CoachSession, coach, pain_before: int | None) -> None:
                     sid = h.save_session(NewSession.from_summary(
                         summary, source="live", duration_s=coach.duration_s, details=summary_details(summary),
                         pain_before=pain_before))
-                except Exception as e:  # noqa: BLE001 - shown to the user; the summary stays on screen
+                except (sqlite3.Error, ValueError) as e:  # shown to the user; the summary stays on screen
                     err = f"could not save to history: {e}"
     s.last_live = LiveOutcome(coach.exercise, summary, coach.duration_s, sid, err)
 
@@ -275,7 +276,7 @@ def save_upload(s: CoachSession, file_key: str, exercise: str, result, pain_befo
                     sid = h.save_session(NewSession.from_summary(
                         report.summary, source="upload", duration_s=report.video.duration_s, details=details,
                         pain_before=pain_before, video_path=str(result.kept_video) if result.kept_video else None))
-                except Exception as e:  # noqa: BLE001 - shown to the user
+                except (sqlite3.Error, ValueError) as e:  # shown to the user
                     err = f"could not save to history: {e}"
     return UploadOutcome(file_key, exercise, result, sid, err)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.harness import LiveBrowser, StreamlitServer, make_y4m  # noqa: E402
+from tests.e2e.harness import LiveBrowser, StreamlitServer, make_y4m
 
 
 def main() -> int:
@@ -48,7 +48,7 @@ def main() -> int:
         b.wait_for(lambda s: s.frames > 30, timeout_s=60)
         t0 = time.monotonic()
         v0 = b.video_stats()
-        while (el := time.monotonic() - t0) < a.seconds:
+        while time.monotonic() - t0 < a.seconds:
             time.sleep(a.every)
             sb = b.scoreboard()
             rows.append((time.monotonic() - t0, sb))

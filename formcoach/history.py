@@ -416,6 +416,18 @@ def summary_details(summary: ExerciseSummary) -> dict[str, Any]:
     }
 
 
-__all__: Sequence[str] = ("DB_ENV", "History", "HistoryError", "NewSession", "RepRow", "SessionRow",
-                          "SCHEMA_VERSION", "MIGRATIONS", "default_db_path", "fault_rate", "pain_advice",
-                          "summary_details", "STOP_ADVICE")
+__all__: Sequence[str] = (
+    "DB_ENV",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "STOP_ADVICE",
+    "History",
+    "HistoryError",
+    "NewSession",
+    "RepRow",
+    "SessionRow",
+    "default_db_path",
+    "fault_rate",
+    "pain_advice",
+    "summary_details",
+)

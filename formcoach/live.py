@@ -179,7 +179,7 @@ class LiveCoach:
                     self._pipeline = self._factory()
                     self.pipelines_built += 1
                 pose, verdict = self._pipeline.process(image_bgr, t)
-            except Exception as e:  # noqa: BLE001 - shown on the page and the frame, stream keeps going
+            except Exception as e:  # shown on the page and on the frame; the stream keeps going
                 log.exception("live frame failed")
                 error = str(e).splitlines()[0] if str(e) else type(e).__name__
         out = self._display(image_bgr, pose, verdict, error)

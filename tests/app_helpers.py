@@ -6,7 +6,6 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLE_VIDEOS, SHARED_VIDEOS
 
 # (file, exercise) in order of preference: the project's own rendered clips first (always present in

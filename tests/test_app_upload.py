@@ -13,10 +13,10 @@ import pytest
 
 pytest.importorskip("exercises.registry")
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from app_helpers import FAULT_CLIPS, REP_CLIPS, block_network, pick
+from streamlit.testing.v1 import AppTest
 
-from app_helpers import FAULT_CLIPS, REP_CLIPS, block_network, pick  # noqa: E402
-from formcoach.history import History  # noqa: E402
+from formcoach.history import History
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 240
@@ -90,7 +90,7 @@ def test_upload_plank_then_review_pain_and_delete(tmp_path, monkeypatch):
     # review: the session is listed; rising pain triggers the stop advice
     at.sidebar.radio(key="mode").set_value("Review history").run()
     assert not at.exception, at.exception
-    table = [d for d in at.dataframe if "pain before" in d.value.columns][0].value
+    table = next(d for d in at.dataframe if "pain before" in d.value.columns).value
     assert list(table["id"]) == [row.id]
     assert at.get("vega_lite_chart"), "no progress chart"
     at.slider[0].set_value(5)  # the pain-after form is the only slider in the main area ...

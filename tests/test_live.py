@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import av
@@ -121,7 +122,7 @@ def test_media_time_drives_the_checker_strictly_increasing(coach):
         coach(_frame(i))
     ts = coach.pipes[0].times
     assert ts[0] == 0.0 and ts[1] == pytest.approx(3000 / 90000)
-    assert all(b > a for a, b in zip(ts, ts[1:]))
+    assert all(b > a for a, b in itertools.pairwise(ts))
     assert ts[-1] == pytest.approx(5 * 3000 / 90000)
 
 
@@ -190,3 +191,22 @@ def test_ice_servers_config():
         ice_servers_from_env({"FORMCOACH_ICE_SERVERS": "stun:x"})
     with pytest.raises(ConfigError, match="urls"):
         ice_servers_from_env({"FORMCOACH_ICE_SERVERS": '[{"url": "stun:x"}]'})
+
+
+@pytest.mark.slow
+def test_real_model_through_the_callback_counts_from_frame_pts():
+    """A rep clip fed as camera frames (with their pts) through the default pipeline (lite model)."""
+    from app_helpers import REP_CLIPS, pick
+
+    path, exercise = pick(REP_CLIPS)
+    coach = LiveCoach(exercise)
+    with av.open(str(path)) as c:
+        for f in c.decode(video=0):
+            out = coach(f)
+            assert (out.width, out.height) == (f.width, f.height)
+    s = coach.status()
+    assert coach.pipelines_built == 1 and s.frames_processed == s.frames_in > 0 and s.error is None
+    assert s.detected
+    summary = coach.finish()
+    assert summary.exercise == exercise and sum(summary.reps_by_side.values()) >= 1
+    assert coach.duration_s == pytest.approx(s.elapsed_s) and coach.duration_s > 5

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 
 import pytest
-
-from formcoach.upload import (MAX_UPLOAD_MB, UploadError, analyse_upload, check_upload, display_name,
-                              rep_rows, rows_to_csv)
 from history_helpers import make_summary
+
+from formcoach.upload import (
+    MAX_UPLOAD_MB,
+    UploadError,
+    analyse_upload,
+    check_upload,
+    display_name,
+    rep_rows,
+    rows_to_csv,
+)
 
 
 @pytest.mark.parametrize("name,shown", [

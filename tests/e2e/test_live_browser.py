@@ -7,9 +7,6 @@ The server runs on a free localhost port and is always stopped.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from tests.e2e.harness import CHROMIUM, ROOT, LiveBrowser, StreamlitServer, make_y4m
@@ -20,8 +17,9 @@ if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)", allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
-from app_helpers import REP_CLIPS, pick  # noqa: E402
-from formcoach.history import History  # noqa: E402
+from app_helpers import REP_CLIPS, pick
+
+from formcoach.history import History
 
 SHOTS = ROOT / "out" / "e2e"
 
