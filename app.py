@@ -145,9 +145,12 @@ def scoreboard(status: LiveStatus, spec) -> None:
     else:
         cols[0].metric("Reps left", v.reps_by_side.get("left", 0))
         cols[1].metric("Reps right", v.reps_by_side.get("right", 0))
-    cols[2].metric("Good form", fmt_s(v.good_form_s) if not spec.timed else fmt_s(v.hold_s - v.good_form_s) + " lost")
-    st.markdown(f"<div data-testid='fc-reps'>Reps left {v.reps_by_side.get('left', 0)} · "
-                f"right {v.reps_by_side.get('right', 0)} · hold {v.hold_s:.1f} s</div>", unsafe_allow_html=True)
+    if spec.timed:
+        cols[2].metric("Time with faults", fmt_s(max(0.0, v.hold_s - v.good_form_s)))
+    else:
+        cols[2].metric("Good-form time", fmt_s(v.good_form_s))
+    st.caption(f"Reps left {v.reps_by_side.get('left', 0)} · right {v.reps_by_side.get('right', 0)} · "
+               f"hold {v.hold_s:.1f} s")
     cue = status.cue
     if cue is not None:
         box = st.warning if cue.severity >= Severity.WARNING else (
