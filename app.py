@@ -149,8 +149,11 @@ def scoreboard(status: LiveStatus, spec) -> None:
         cols[2].metric("Time with faults", fmt_s(max(0.0, v.hold_s - v.good_form_s)))
     else:
         cols[2].metric("Good-form time", fmt_s(v.good_form_s))
-    st.caption(f"Reps left {v.reps_by_side.get('left', 0)} · right {v.reps_by_side.get('right', 0)} · "
-               f"hold {v.hold_s:.1f} s")
+    if spec.timed:
+        st.caption(f"Hold {v.hold_s:.1f} s · good form {v.good_form_s:.1f} s")
+    else:
+        st.caption(f"Reps left {v.reps_by_side.get('left', 0)} · right {v.reps_by_side.get('right', 0)} · "
+                   f"hold {v.hold_s:.1f} s")
     cue = status.cue
     if cue is not None:
         box = st.warning if cue.severity >= Severity.WARNING else (

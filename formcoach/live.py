@@ -88,7 +88,7 @@ class LiveStatus:
     process_ms: float = math.nan  # median time inside the callback
     detected: bool = False
     verdict: FrameVerdict | None = None
-    cue: Cue | None = None  # the latest cue shown (one at a time)
+    cue: Cue | None = None  # the cue shown now (one at a time), None between cues
     cue_seq: int = 0  # increases whenever a new cue starts: the page speaks it once
     elapsed_s: float = 0.0  # media time since the first frame
     error: str | None = None
@@ -213,13 +213,12 @@ class LiveCoach:
         lat = sorted(self._latency)
         with self._status_lock:
             s = self._status
-            cue, seq = s.cue, s.cue_seq
-            new_cue = verdict.cue if verdict is not None else None
-            if new_cue is not None and new_cue.code != self._last_cue_code:
-                cue, seq = new_cue, seq + 1
-            elif new_cue is not None:
-                cue = new_cue
-            self._last_cue_code = new_cue.code if new_cue is not None else self._last_cue_code
+            seq = s.cue_seq
+            cue = verdict.cue if verdict is not None else s.cue  # the cue on screen now (None: none)
+            if cue is not None and cue.code != self._last_cue_code:
+                seq += 1  # a new cue starts: spoken once
+            if verdict is not None:
+                self._last_cue_code = cue.code if cue is not None else None
             self._status = LiveStatus(
                 running=True, frames_in=s.frames_in + 1,
                 frames_processed=s.frames_processed + (1 if error is None else 0), fps=fps,

@@ -45,7 +45,7 @@ class FakePipeline:
         vis[Landmark.LEFT_WRIST] = 1.0
         pose = PoseFrame(xy=xy, visibility=vis, timestamp_s=t, image_wh=(image_bgr.shape[1], image_bgr.shape[0]))
         cue = None
-        if self.checker.n >= 5:
+        if 5 <= self.checker.n < 10 or self.checker.n >= 13:  # a cue, a pause, the cue again
             cue = Cue("hip_sag", Severity.WARNING, "Lift your hips", t)
         v = FrameVerdict(t, self.checker.n > 2, {"m": 1.0}, (), cue, {"left": self.checker.n // 10, "right": 0},
                          0.0, 0.0, "moving")
@@ -130,10 +130,16 @@ def test_cue_sequence_counts_new_cues_once(coach):
     for i in range(4):
         coach(_frame(i))
     assert coach.status().cue is None and coach.status().cue_seq == 0
-    for i in range(4, 10):
+    for i in range(4, 9):
         coach(_frame(i))
     s = coach.status()
     assert s.cue.code == "hip_sag" and s.cue_seq == 1  # same cue held: spoken once
+    for i in range(9, 12):
+        coach(_frame(i))
+    assert coach.status().cue is None and coach.status().cue_seq == 1  # the cue is gone from the screen
+    for i in range(12, 15):
+        coach(_frame(i))
+    assert coach.status().cue.code == "hip_sag" and coach.status().cue_seq == 2  # back again: said again
 
 
 def test_errors_are_reported_not_fatal():
