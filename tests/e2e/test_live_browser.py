@@ -34,7 +34,7 @@ def test_live_page_counts_reps_shows_cue_and_saves(tmp_path):
             b.open(f"?exercise={exercise}")
             b.start()
             first = b.wait_for(lambda s: s.frames > 0, timeout_s=60)
-            counted = b.wait_for(lambda s: s.reps >= 1, timeout_s=120)
+            counted = b.wait_for(lambda s: s.reps > first.reps, timeout_s=120)
             cued = b.wait_for(lambda s: s.cue is not None, timeout_s=60)
             assert counted.reps > first.reps
             assert cued.cue
