@@ -50,8 +50,8 @@ class DeadBugConfig:
     min_tabletop_ankle_elevation_deg: float = 20.0  # start position: feet up above hip level
     max_trunk_incline_deg: float = 30.0  # lying: shoulder-hip line near horizontal
     target_leg_elevation_deg: float = 30.0
-    leg_drop_on_deg: float = 8.0
-    leg_drop_off_deg: float = 6.0
+    leg_drop_on_deg: float = 4.0  # MediaPipe reads the rendered 30 deg leg as ~32 and a 15 deg drop as ~24
+    leg_drop_off_deg: float = 2.0
     arch_on_deg: float = 6.0
     arch_off_deg: float = 4.0
     arch_sign: float = 0.0  # +1: shoulders rise = arch, -1: the opposite, 0: either way (abs)

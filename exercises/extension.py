@@ -91,6 +91,9 @@ class ExtensionChecker:
         far_ext = best(m.ext.get(far, float("nan")), arm_near)  # far leg + near arm
         # The near arm reaching means the far leg moves (a far leg lifted is drawn half-raised on
         # both legs); otherwise a lifted near leg is the moving one.
+        lead = self.reps_machine.leading_side if self.reps_machine.in_rep else None
+        if lead is not None:  # mid-rep: stay with the rep's side (one odd frame must not flip it)
+            return (near, near_ext) if lead == near.value else (far, far_ext)
         if math.isfinite(arm_near) and arm_near >= c.start_frac and (not math.isfinite(leg_near)
                                                                       or arm_near > leg_near):
             return far, far_ext
