@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from exercises.pose import Landmark
-from tools.synth.geometry import camera_pose, level_contacts, apply, look_at, project, rot
+from tools.synth.geometry import apply, camera_pose, level_contacts, look_at, project, rot
 from tools.synth.samples import SAMPLES, by_name
 from tools.synth.timeline import (
     FAULT_TYPES,

@@ -7,11 +7,13 @@ fresh ``ANNY_CACHE_DIR`` takes minutes.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")  # before anything imports OpenGL
 pytest.importorskip("torch")
 pytest.importorskip("anny")  # must be imported before pyrender/OSMesa
 pytest.importorskip("pyrender")
@@ -25,10 +27,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def rendered():
     from tools.synth.body import AnnyBody
-    from tools.synth.poses import Poser
-    from tools.synth.scene import Stage
     from tools.synth.geometry import camera_pose, project
+    from tools.synth.poses import Poser
     from tools.synth.samples import BODY_A, SIDE
+    from tools.synth.scene import Stage
     from tools.synth.timeline import JOINT_NAMES, PoseState
 
     body = AnnyBody(BODY_A)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -28,7 +29,7 @@ TEMPO = Tempo(extend_s=1.5, hold_s=2.0, return_s=1.5, rest_s=1.0)
 
 
 def dead_bug(**kw) -> ClipSpec:
-    args = dict(name="db", exercise="dead_bug", sides=("left", "right"), tempo=TEMPO, lead_in_s=1.0, tail_s=0.5)
+    args = {"name": "db", "exercise": "dead_bug", "sides": ("left", "right"), "tempo": TEMPO, "lead_in_s": 1.0, "tail_s": 0.5}
     args.update(kw)
     return ClipSpec(**args)
 
@@ -74,7 +75,7 @@ def test_smoothstep_monotonic_and_clamped():
     xs = np.linspace(-0.5, 1.5, 41)
     ys = [smoothstep(x) for x in xs]
     assert ys[0] == 0.0 and ys[-1] == 1.0
-    assert all(b >= a for a, b in zip(ys, ys[1:]))
+    assert all(b >= a for a, b in itertools.pairwise(ys))
 
 
 def test_fault_level_ramps():
@@ -97,9 +98,9 @@ def test_fault_without_ramp_is_a_step():
 @pytest.mark.parametrize(
     "kw, match",
     [
-        (dict(type="hip_sag", magnitude_deg=0.0, start_s=1.0, end_s=2.0), "magnitude"),
-        (dict(type="hip_sag", magnitude_deg=5.0, start_s=2.0, end_s=1.0), "end_s"),
-        (dict(type="hip_sag", magnitude_deg=5.0, start_s=0.1, end_s=1.0, ramp_s=0.4), "before t=0"),
+        ({"type": "hip_sag", "magnitude_deg": 0.0, "start_s": 1.0, "end_s": 2.0}, "magnitude"),
+        ({"type": "hip_sag", "magnitude_deg": 5.0, "start_s": 2.0, "end_s": 1.0}, "end_s"),
+        ({"type": "hip_sag", "magnitude_deg": 5.0, "start_s": 0.1, "end_s": 1.0, "ramp_s": 0.4}, "before t=0"),
     ],
 )
 def test_fault_validation(kw, match):
@@ -110,19 +111,19 @@ def test_fault_validation(kw, match):
 @pytest.mark.parametrize(
     "kw, match",
     [
-        (dict(name="x", exercise="squat"), "Unknown exercise"),
-        (dict(name="x", exercise="plank", variant="side"), "Unknown variant"),
-        (dict(name="x", exercise="plank", variant="forearm", sides=("left",)), "no sides"),
-        (dict(name="x", exercise="bird_dog"), "needs a tempo"),
-        (dict(name="x", exercise="bird_dog", sides=("up",), tempo=TEMPO), "Unknown sides"),
-        (dict(name="x", exercise="plank", variant="forearm", width=641), "even"),
+        ({"name": "x", "exercise": "squat"}, "Unknown exercise"),
+        ({"name": "x", "exercise": "plank", "variant": "side"}, "Unknown variant"),
+        ({"name": "x", "exercise": "plank", "variant": "forearm", "sides": ("left",)}, "no sides"),
+        ({"name": "x", "exercise": "bird_dog"}, "needs a tempo"),
+        ({"name": "x", "exercise": "bird_dog", "sides": ("up",), "tempo": TEMPO}, "Unknown sides"),
+        ({"name": "x", "exercise": "plank", "variant": "forearm", "width": 641}, "even"),
         (
-            dict(name="x", exercise="plank", variant="forearm", faults=(Fault("leg_drop", 5.0, 1.0, 2.0),)),
+            {"name": "x", "exercise": "plank", "variant": "forearm", "faults": (Fault("leg_drop", 5.0, 1.0, 2.0),)},
             "does not apply",
         ),
         (
-            dict(name="x", exercise="plank", variant="forearm", plank_s=5.0,
-                 faults=(Fault("hip_sag", 5.0, 1.0, 4.8),)),
+            {"name": "x", "exercise": "plank", "variant": "forearm", "plank_s": 5.0,
+                 "faults": (Fault("hip_sag", 5.0, 1.0, 4.8),)},
             "after the clip",
         ),
     ],

@@ -13,18 +13,18 @@ chest so the lumbar spine can bend (the lumbar bone takes the average of its nei
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
 os.environ.setdefault("ANNY_CACHE_DIR", os.path.expanduser("~/.cache/formcoach-anny"))
 
-import anny  # noqa: E402
-import torch  # noqa: E402
+import anny
+import torch
 
-from tools.synth.geometry import align, basis  # noqa: E402
-from tools.synth.timeline import Body as BodySpec  # noqa: E402
+from tools.synth.geometry import align, basis
+from tools.synth.timeline import Body as BodySpec
 
 PELVIS = ("root", "spine05", "pelvis.L", "pelvis.R")
 LUMBAR = ("spine04",)
@@ -65,7 +65,7 @@ class Posed:
     vertices: np.ndarray  # (V, 3) world metres
     joints: dict[str, np.ndarray]  # ground-truth joint name -> (3,)
 
-    def transformed(self, fn) -> "Posed":
+    def transformed(self, fn) -> Posed:
         return Posed(fn(self.vertices), {k: fn(v[None])[0] for k, v in self.joints.items()})
 
 

@@ -7,7 +7,7 @@ Camera poses are OpenGL-style camera-to-world matrices (the camera looks down it
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -3,7 +3,7 @@
 Runs in the project's main environment (mediapipe Tasks API, PyAV); never imports torch::
 
     python -m tools.synth.measure sample_videos --model vision/models/pose_landmarker_full.task \\
-        --out sample_videos/MEASUREMENTS.md
+        vision/models/pose_landmarker_lite.task --render-stats FILE --out sample_videos/MEASUREMENTS.md
 
 Per clip: frames where a pose was detected; mean pixel error of the 12 limb joints
 (shoulders, elbows, wrists, hips, knees, ankles) against the ground truth, also as a fraction of
@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import av
 import numpy as np
@@ -47,7 +47,7 @@ def run_mediapipe(video: Path, model: Path, fps: float) -> np.ndarray:
             rgb = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
             h, w = rgb.shape[:2]
             res = lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb),
-                                      int(round(i * 1000 / fps)))
+                                      round(i * 1000 / fps))
             arr = np.full((33, 3), np.nan)
             if res.pose_landmarks:
                 arr = np.array([[p.x * w, p.y * h, p.visibility] for p in res.pose_landmarks[0]])
@@ -74,8 +74,9 @@ def _mid(p: np.ndarray, names: Sequence[str], key: str) -> np.ndarray:
     return (p[:, names.index("left_" + key)] + p[:, names.index("right_" + key)]) / 2
 
 
-def fault_proxy(kind: str, p: np.ndarray, names: Sequence[str], moving: np.ndarray) -> np.ndarray:
-    """A per-frame 2D proxy of fault ``kind`` from joints ``p`` (frames, n, 2)."""
+def fault_proxy(kind: str, p: np.ndarray, names: Sequence[str], moving_left: np.ndarray) -> np.ndarray:
+    """A per-frame 2D proxy of fault ``kind`` from joints ``p`` (frames, n, 2); ``moving_left`` marks
+    frames whose moving leg is the left one."""
     sh, hp = _mid(p, names, "shoulder"), _mid(p, names, "hip")
     if kind in ("hip_sag", "hip_pike"):
         return _signed_line_dev(sh, hp, _mid(p, names, "ankle"))
@@ -85,10 +86,8 @@ def fault_proxy(kind: str, p: np.ndarray, names: Sequence[str], moving: np.ndarr
         torso = np.linalg.norm(sh - hp, axis=-1)
         return np.abs(p[:, names.index("left_hip"), 1] - p[:, names.index("right_hip"), 1]) / torso
     if kind in ("leg_drop", "leg_too_high"):
-        rows = np.arange(len(p))
-        hip = np.where(moving[:, None], p[:, names.index("left_hip")], p[:, names.index("right_hip")])
-        ank = np.where(moving[:, None], p[:, names.index("left_ankle")], p[:, names.index("right_ankle")])
-        del rows
+        hip = np.where(moving_left[:, None], p[:, names.index("left_hip")], p[:, names.index("right_hip")])
+        ank = np.where(moving_left[:, None], p[:, names.index("left_ankle")], p[:, names.index("right_ankle")])
         return _angle_deg(ank - hip)
     raise ValueError(f"no proxy for {kind!r}")
 
@@ -158,84 +157,111 @@ def measure_clip(label_path: Path, model: Path) -> dict:
     }
 
 
-def to_markdown(rows: list[dict], model: Path, render: dict[str, dict]) -> str:
+def to_markdown(results: dict[Path, list[dict]], render: dict[str, dict]) -> str:
+    models = " ".join(f"--model {m}" for m in results)
     out = [
         "# MediaPipe on the synthetic sample videos",
         "",
-        f"Model: `{model.name}` (Tasks API, VIDEO mode, default thresholds). Regenerate with",
-        f"`python -m tools.synth.measure sample_videos --model {model} --out sample_videos/MEASUREMENTS.md`",
-        "(add `--render-stats FILE` to include the renderer's timings).",
+        "Tasks API, VIDEO mode, default thresholds (0.5). Regenerate with",
+        (f"`python -m tools.synth.measure sample_videos {models} --render-stats FILE "
+        "--out sample_videos/MEASUREMENTS.md`"),
+        "(`FILE` = the JSON lines written by `python -m tools.synth.render --stats FILE`).",
         "",
         "Error = mean distance of the 12 limb joints (shoulders, elbows, wrists, hips, knees, ankles) to the",
-        "ground truth, over detected frames; `/torso` divides by the ground-truth mid-shoulder to mid-hip length;",
-        "`swap-tol.` forgives left/right swaps of a joint pair; `swapped` = frames where MediaPipe's left and right",
-        "limbs are mostly exchanged.",
-        "",
-        "| clip | s | view | render s/frame | detected | err px | err /torso | p90 /torso | swap-tol. /torso | swapped |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "ground truth over detected frames, far-side (hidden) joints included; `/torso` divides by the",
+        "ground-truth mid-shoulder to mid-hip length; `swap-tol.` forgives left/right swaps of a joint pair;",
+        "`swapped` = frames where MediaPipe's left and right limbs are mostly exchanged.",
     ]
-    for r in rows:
-        st = render.get(r["clip"].removesuffix(".mp4"))
-        rs = f"{st['render_s_per_unique'] + st['pose_s_per_unique']:.2f}" if st else "-"
-        out.append(
-            f"| {r['clip']} | {r['duration_s']:.1f} | {r['view']} | {rs} | {100 * r['detection_rate']:.0f}% | "
-            f"{r['err_px']:.1f} | {r['err_torso']:.3f} | {r['p90_err_torso']:.3f} | {r['err_torso_swaptol']:.3f} | "
-            f"{100 * r['swapped_frames']:.0f}% |"
-        )
-    out += [
-        "",
-        "## Fault signals",
-        "",
-        "Change of a simple 2D proxy between the fault's full-magnitude interval and clean held frames",
-        "(same moving side where possible), from the ground-truth joints and from MediaPipe.",
-        "Proxies: plank = signed 180 - shoulder-hip-ankle angle (+ = hip below the line); arch / back sag =",
-        "torso (hip to shoulder) elevation; hip rotation = vertical gap between the hips / torso length;",
-        "leg drop / leg too high = moving leg (hip to ankle) elevation.",
-        "",
-        "| clip | fault | magnitude | proxy | ground truth change | MediaPipe change |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        for f in r["faults"]:
-            out.append(f"| {r['clip']} | {f['type']} | {f['magnitude_deg']:.0f} deg | {f['proxy']} | "
-                       f"{f['gt_delta']:+.2f} | {f['mp_delta']:+.2f} |")
+    for model, rows in results.items():
+        out += [
+            "",
+            f"## {model.name}",
+            "",
+            "| clip | s | view | detected | err px | err /torso | p90 /torso | swap-tol. /torso | swapped |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in rows:
+            out.append(
+                f"| {r['clip']} | {r['duration_s']:.1f} | {r['view']} | {100 * r['detection_rate']:.0f}% | "
+                f"{r['err_px']:.1f} | {r['err_torso']:.3f} | {r['p90_err_torso']:.3f} | "
+                f"{r['err_torso_swaptol']:.3f} | {100 * r['swapped_frames']:.0f}% |"
+            )
+        out += [
+            "",
+            f"### Fault signals ({model.name})",
+            "",
+            "Change of a simple 2D proxy between the fault's full-magnitude interval and clean held frames",
+            "(same moving side where possible), from the ground-truth joints and from MediaPipe.",
+            "Proxies: plank = signed 180 - shoulder-hip-ankle angle (+ = hip below the line); arch / back sag =",
+            "torso (hip to shoulder) elevation; hip rotation = vertical gap between the hips / torso length;",
+            "leg drop / leg too high = moving leg (hip to ankle) elevation.",
+            "",
+            "| clip | fault | magnitude | proxy | ground truth change | MediaPipe change |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in rows:
+            for f in r["faults"]:
+                out.append(f"| {r['clip']} | {f['type']} | {f['magnitude_deg']:.0f} deg | {f['proxy']} | "
+                           f"{f['gt_delta']:+.2f} | {f['mp_delta']:+.2f} |")
     if render:
-        per_unique = [s["render_s_per_unique"] + s["pose_s_per_unique"] for s in render.values()]
-        wall = sum(s["wall_s"] for s in render.values())
-        frames = sum(s["frames"] for s in render.values())
-        out += ["", "## Render time", "",
-                f"Posing + rendering one distinct 640x480 frame: {min(per_unique):.2f}-{max(per_unique):.2f} s "
-                f"(median {np.median(per_unique):.2f} s; bird-dog includes its floor-contact search). Identical "
-                f"frames are rendered once, so the whole set ({frames} frames) took {wall / 60:.1f} CPU-minutes "
-                f"({wall / frames:.2f} s per written frame)."]
+        out += [
+            "",
+            "## Render time",
+            "",
+            "Per distinct 640x480 frame (identical frames, e.g. a still plank or the rests, are posed and rendered",
+            "once). Measured while rendering two clips at once on a shared 2-core machine, so the numbers are",
+            "noisy and include one-off warm-up (context and shader set-up) in clips with few distinct poses.",
+            "",
+            "| clip | frames | distinct poses | pose s | render s | wall s |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name in sorted(render):
+            st = render[name]
+            out.append(f"| {name} | {st['frames']} | {st['unique_poses']} | {st['pose_s_per_unique']:.2f} | "
+                       f"{st['render_s_per_unique']:.2f} | {st['wall_s']:.0f} |")
+        many = [st for st in render.values() if st["unique_poses"] >= 30]
+        frames = sum(st["frames"] for st in render.values())
+        wall = sum(st["wall_s"] for st in render.values())
+        out += [
+            "",
+            (f"Clips with >= 30 distinct poses: render {np.median([st['render_s_per_unique'] for st in many]):.2f} s "
+            f"(median), posing {np.median([st['pose_s_per_unique'] for st in many if 'dead_bug' in st['clip']]):.2f} s "
+            f"for the dead bug and "
+            f"{np.median([st['pose_s_per_unique'] for st in many if 'bird_dog' in st['clip']]):.2f} s for the bird-dog "
+            f"(its floor-contact search poses the body 10 times). The whole set ({frames} frames, "
+            f"{frames / 15 / 60:.1f} min of video) took {wall / 60:.1f} process-minutes: "
+            f"{wall / frames:.2f} s per written frame."),
+        ]
     return "\n".join(out) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folder", type=Path, help="folder with <clip>.mp4 + <clip>.json")
-    ap.add_argument("--model", type=Path, default=Path("vision/models/pose_landmarker_full.task"))
+    ap.add_argument("--model", type=Path, nargs="+", default=[Path("vision/models/pose_landmarker_full.task")])
     ap.add_argument("--out", type=Path, help="write the Markdown table here")
     ap.add_argument("--json", type=Path, help="write the raw numbers here")
     ap.add_argument("--render-stats", type=Path, help="JSON lines written by tools.synth.render --stats")
     ap.add_argument("--only", nargs="*", help="clip names")
     args = ap.parse_args(argv)
     labels = sorted(p for p in args.folder.glob("*.json") if not args.only or p.stem in args.only)
-    rows = []
-    for p in labels:
-        row = measure_clip(p, args.model)
-        print(json.dumps({k: v for k, v in row.items() if k != "faults"}), flush=True)
-        rows.append(row)
+    results: dict[Path, list[dict]] = {}
+    for model in args.model:
+        rows = results.setdefault(model, [])
+        for p in labels:
+            row = measure_clip(p, model)
+            print(model.name, json.dumps({k: v for k, v in row.items() if k != "faults"}), flush=True)
+            rows.append(row)
     render = {}
     if args.render_stats and args.render_stats.exists():
         for line in args.render_stats.read_text().splitlines():
             s = json.loads(line)
             render[s["clip"]] = s
-    md = to_markdown(rows, args.model, render)
+    md = to_markdown(results, render)
     if args.out:
         args.out.write_text(md)
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
+        args.json.write_text(json.dumps({str(m): r for m, r in results.items()}, indent=1))
     print(md)
     return 0
 

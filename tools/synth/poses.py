@@ -15,7 +15,7 @@ Fault geometry (magnitudes in degrees, as written to the labels):
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -17,17 +17,17 @@ import logging
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 # torch/anny must be imported before pyrender/OSMesa (segfault otherwise)
-from tools.synth.body import AnnyBody  # noqa: I001
-from tools.synth.poses import Poser
-from tools.synth.scene import H264Writer, Stage
+from tools.synth.body import AnnyBody
 from tools.synth.geometry import camera_pose, project
+from tools.synth.poses import Poser
 from tools.synth.samples import SAMPLES, by_name
+from tools.synth.scene import H264Writer, Stage
 from tools.synth.timeline import JOINT_NAMES, ClipSpec, build_label, pose_states, write_label
 
 log = logging.getLogger("formcoach.synth")

@@ -14,17 +14,17 @@ from pathlib import Path
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
 
-import av  # noqa: E402
-import numpy as np  # noqa: E402
+import av
+import numpy as np
 
 # pyrender 0.1.45 still uses np.infty (removed in NumPy 2; opencv-contrib 5 needs NumPy >= 2)
 if "infty" not in np.__dict__:
     np.infty = np.inf
 
-import pyrender  # noqa: E402
-import trimesh  # noqa: E402
+import pyrender
+import trimesh
 
-from tools.synth.geometry import look_at  # noqa: E402
+from tools.synth.geometry import look_at
 
 BACKGROUND = (0.82, 0.84, 0.86)
 FLOOR_RGB = (150, 120, 90)
@@ -49,7 +49,7 @@ class Stage:
         self.scene = pyrender.Scene(bg_color=[*BACKGROUND, 1.0], ambient_light=[0.35, 0.35, 0.35])
         self.scene.add(_box([20, 20, 0.02], [0, 0, -0.01], FLOOR_RGB))
         self.scene.add(_box([20, 0.02, 6], [0, 2.5, 3], WALL_RGB))
-        mat = tuple(int(round(255 * c)) for c in mat_rgb)
+        mat = tuple(round(255 * c) for c in mat_rgb)
         self.scene.add(_box([1.9, 0.65, 0.006], [mat_center[0], mat_center[1], 0.003], mat))
         cam = pyrender.PerspectiveCamera(yfov=np.deg2rad(yfov_deg), aspectRatio=width / height)
         self.scene.add(cam, pose=camera_pose)
@@ -98,7 +98,7 @@ class H264Writer:
             self.container.mux(packet)
         self.container.close()
 
-    def __enter__(self) -> "H264Writer":
+    def __enter__(self) -> H264Writer:  # noqa: PYI034
         return self
 
     def __exit__(self, *exc) -> None:

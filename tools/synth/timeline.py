@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -274,7 +275,7 @@ class ClipSpec:
         else:
             assert self.tempo is not None
             raw = self.lead_in_s + len(self.sides) * (self.tempo.rep_s + self.tempo.rest_s) + self.tail_s
-        return int(math.ceil(raw * self.fps - 1e-6))  # cover the whole timeline
+        return math.ceil(raw * self.fps - 1e-6)  # cover the whole timeline
 
     @property
     def duration_s(self) -> float:
