@@ -89,11 +89,11 @@ class ExtensionChecker:
         arm_near = m.arm_ext.get(near, float("nan"))
         near_ext = best(leg_near, m.arm_ext.get(far, float("nan")))  # near leg + far arm
         far_ext = best(m.ext.get(far, float("nan")), arm_near)  # far leg + near arm
-        # The near arm reaching means the far leg moves (a far leg lifted is drawn half-raised on
-        # both legs); otherwise a lifted near leg is the moving one.
         lead = self.reps_machine.leading_side if self.reps_machine.in_rep else None
         if lead is not None:  # mid-rep: stay with the rep's side (one odd frame must not flip it)
             return (near, near_ext) if lead == near.value else (far, far_ext)
+        # The near arm reaching means the far leg moves (a far leg lifted is drawn half-raised on
+        # both legs); otherwise a lifted near leg is the moving one.
         if math.isfinite(arm_near) and arm_near >= c.start_frac and (not math.isfinite(leg_near)
                                                                       or arm_near > leg_near):
             return far, far_ext
@@ -132,8 +132,9 @@ class ExtensionChecker:
             record = self._record(event)
         cue = core.pick_cue(candidates, judging and not active and m.posture)
         if record is not None and record.verdict is not RepVerdict.GOOD:
-            cue = core.scheduler.announce_once(CueSpec("rep_" + record.verdict.value, Severity.INFO,
-                                                       record.coaching), core.t)
+            core.scheduler.announce_once(CueSpec("rep_" + record.verdict.value, Severity.INFO, record.coaching),
+                                         core.t)
+            cue = core.scheduler.current
         phase = self.reps_machine.phase if m.posture or self.reps_machine.in_rep else "setup"
         return self._verdict(frame, True, metrics, active, cue, phase, record)
 
