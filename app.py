@@ -79,8 +79,8 @@ def sidebar(s: CoachSession) -> tuple[str, str, int | None]:
                              help="One SQLite file. Also settable with the FORMCOACH_DB environment variable.")
         if path.strip() and path.strip() != s.db_path:
             s.db_path = str(Path(path.strip()).expanduser())
-        st.checkbox("Speak cues aloud (live)", value=False, key="speak",
-                    help="Uses your browser's speech. Untick to mute.")
+        s.speak = st.checkbox("Speak cues aloud (live)", value=False, key="speak",
+                              help="Uses your browser's speech. Untick to mute.")
     return exercise, mode, pain
 
 
@@ -118,7 +118,7 @@ def live_page(s: CoachSession, exercise: str, pain_before: int | None) -> None:
                 scoreboard(status, EXERCISES[coach.exercise])
             if status.cue is not None and status.cue_seq != s.spoken_cue_seq:
                 s.spoken_cue_seq = status.cue_seq
-                if st.session_state.get("speak"):
+                if s.speak:
                     with voice:
                         speak(status.cue.message, status.cue_seq)
             time.sleep(POLL_S)
@@ -301,7 +301,7 @@ def upload_results(s: CoachSession, o: UploadOutcome) -> None:
             summary_metrics(r.summary, spec, narrow=True)
         st.download_button("Download report (JSON)", o.result.report_json, file_name="formcoach-report.json",
                            mime="application/json", key="dl_json")
-        st.download_button("Download table (CSV)", o.result.table_csv or "no reps\n", file_name="formcoach-reps.csv",
+        st.download_button("Download table (CSV)", o.result.table_csv, file_name="formcoach-reps.csv",
                            mime="text/csv", key="dl_csv")
         st.download_button("Download annotated video (MP4)", o.result.annotated_mp4,
                            file_name="formcoach-annotated.mp4", mime="video/mp4", key="dl_mp4")
@@ -341,6 +341,8 @@ def review_page(s: CoachSession) -> None:
         daily = h.daily_progress()
         st.subheader("Progress over days")
         st.altair_chart(charts.progress_chart(daily, {k: v.display_name for k, v in EXERCISES.items()}))
+        st.caption("Fault rate: the share of reps with a form fault (dead bug, bird-dog), or of the time in "
+                   "position spent with a fault (plank). Days are UTC.")
         st.subheader("Sessions")
         table = pd.DataFrame([{
             "id": x.id, "when (UTC)": x.created_at.strftime("%Y-%m-%d %H:%M"),

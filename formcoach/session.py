@@ -74,5 +74,6 @@ class CoachSession:
     last_live: LiveOutcome | None = None
     upload: UploadOutcome | None = None
     upload_error: str | None = None
+    speak: bool = False  # say new cues aloud (browser speech); the sidebar's mute switch
     spoken_cue_seq: int = 0
     pain_saved: dict[int, str | None] = field(default_factory=dict)  # session id -> stop advice shown

@@ -50,7 +50,9 @@ class UploadResult:
 
     @property
     def table_csv(self) -> str:
-        return rows_to_csv(rep_rows(self.report.summary))
+        """Reps (dead bug, bird-dog), else the fault intervals (plank); header only when there are none."""
+        s = self.report.summary
+        return rows_to_csv(rep_rows(s)) or rows_to_csv(fault_rows(s)) or "no reps or faults found\n"
 
 
 def display_name(name: str | None, max_len: int = 80) -> str:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -198,6 +200,7 @@ def test_sigkill_while_writing_leaves_only_whole_sessions(tmp_path):
                 assert line, p.stderr.read()
                 committed.append(int(line))
         finally:
+            time.sleep(random.uniform(0, 0.02))  # land anywhere in the next session's write
             os.kill(p.pid, signal.SIGKILL)
             p.wait()
         assert p.returncode == -signal.SIGKILL
