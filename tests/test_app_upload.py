@@ -151,3 +151,10 @@ def test_history_path_setting(tmp_path, monkeypatch):
     assert any(str(other) in t for t in _texts(at.caption))
     assert other.exists()
     assert os.environ["FORMCOACH_DB"] != str(other)
+
+
+def test_malformed_ice_servers_show_an_error_not_a_crash(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORMCOACH_ICE_SERVERS", "stun:stun.example.org")  # not JSON
+    at = _app(tmp_path, monkeypatch, "Practise live")
+    assert not at.exception, at.exception
+    assert any("FORMCOACH_ICE_SERVERS is not valid JSON" in t for t in _texts(at.error))
