@@ -77,7 +77,9 @@ class CoachAnnotator:
         th = max(1, round(fs * 2))
         if verdict is not None and verdict.cue is not None:
             col = SEVERITY_COLOURS.get(verdict.cue.severity, (255, 255, 255))
-            self._banner(scene, _ascii(verdict.cue.message), (10, 10), fs * 1.1, th, col)
+            y = 10
+            for line in _wrap(_ascii(verdict.cue.message), fs * 1.1, th, w - 36)[:3]:
+                y = self._banner(scene, line, (10, y), fs * 1.1, th, col)
         lines = []
         if title:
             lines.append(title)
@@ -99,7 +101,8 @@ class CoachAnnotator:
         return scene
 
     @staticmethod
-    def _banner(scene: np.ndarray, text: str, org: tuple[int, int], fs: float, th: int, colour: BGR) -> None:
+    def _banner(scene: np.ndarray, text: str, org: tuple[int, int], fs: float, th: int, colour: BGR) -> int:
+        """Draw ``text`` on a darkened box at ``org``; return the y just below the box."""
         (tw, tht), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, fs, th)
         x, y = org
         x2, y2 = min(scene.shape[1] - 1, x + tw + 16), y + tht + base + 12
@@ -107,6 +110,19 @@ class CoachAnnotator:
         if roi.size:
             roi[:] = (roi * 0.35).astype(scene.dtype)  # darkened box behind the text
         cv2.putText(scene, text, (x + 8, y + tht + 6), cv2.FONT_HERSHEY_SIMPLEX, fs, colour, th, cv2.LINE_AA)
+        return y2
+
+
+def _wrap(text: str, fs: float, th: int, max_width_px: int) -> list[str]:
+    """Split ``text`` into lines no wider than ``max_width_px`` (a single long word stays whole)."""
+    lines: list[str] = []
+    for word in text.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and cv2.getTextSize(trial, cv2.FONT_HERSHEY_SIMPLEX, fs, th)[0][0] <= max_width_px:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return lines
 
 
 def _pt(p: np.ndarray) -> tuple[int, int]:
