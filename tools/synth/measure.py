@@ -158,7 +158,7 @@ def measure_clip(label_path: Path, model: Path) -> dict:
 
 
 def to_markdown(results: dict[Path, list[dict]], render: dict[str, dict]) -> str:
-    models = " ".join(f"--model {m}" for m in results)
+    models = "--model " + " ".join(str(m) for m in results)
     out = [
         "# MediaPipe on the synthetic sample videos",
         "",
