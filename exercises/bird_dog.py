@@ -60,8 +60,8 @@ class BirdDogConfig:
     roll_off_deg: float = 9.0
     roll_2d_gain: float = 1.0
     hip_width_to_torso: float = 0.35
-    back_on_deg: float = 6.0
-    back_off_deg: float = 4.0
+    back_on_deg: float = 10.0  # gross trunk tilt only: a 15 deg lumbar sag moves the joints < 1 deg
+    back_off_deg: float = 7.0
     sag_sign: float = 1.0  # +1: shoulders rising against the hips reads as sag
     back_gain: float = 1.0
     baseline_s: float = 0.6
