@@ -309,16 +309,27 @@ def aggregate(results: list[dict]) -> dict[str, Any]:
 
 
 def main(labels: str, json_out: str | None = None, model: str = "lite") -> int:
+    from formcoach.engine import AnalysisError
+    from vision.source import VideoError
+
     clips = load_labels(labels)
-    results = []
+    results: list[dict] = []
+    skipped: list[str] = []
     for i, lab in enumerate(clips, 1):
         if not lab.video.is_file():
             print(f"[{i}/{len(clips)}] {lab.name}: video missing ({lab.video}), skipped", file=sys.stderr)
             continue
         print(f"[{i}/{len(clips)}] {lab.name} ...", file=sys.stderr, flush=True)
-        results.append(score_clip(lab, poses_for(lab.video, model)))
+        try:
+            poses = poses_for(lab.video, model)
+        except (VideoError, AnalysisError) as e:  # one unreadable clip must not stop the run
+            print(f"[{i}/{len(clips)}] {lab.name}: skipped ({e})", file=sys.stderr)
+            skipped.append(lab.name)
+            continue
+        results.append(score_clip(lab, poses))
     print(format_table(results))
     agg = aggregate(results)
+    agg["skipped"] = skipped
     print("aggregate: " + ", ".join(f"{k}={v}" for k, v in agg.items()))
     if json_out:
         Path(json_out).write_text(json.dumps({"model": model, "labels": labels, "aggregate": agg,
