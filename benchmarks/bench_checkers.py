@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from exercises.registry import EXERCISES, get_exercise  # noqa: E402
-from formcoach.recording import load_frames  # noqa: E402
-from tests.golden import exercise_for  # noqa: E402
+from exercises.registry import EXERCISES, get_exercise
+from formcoach.recording import load_frames
+from tests.golden import exercise_for
 
 TARGET_MS = 0.2
 

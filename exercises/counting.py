@@ -7,6 +7,7 @@ video file and a webcam behave the same. NaN inputs never change a state: a miss
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -250,6 +251,8 @@ class RepConfig:
     rest_frac: float = 0.25
     min_attempt_frac: float = 0.5
     hold_band_frac: float = 0.03
+    max_hold_peak_frac: float = 10.0  # the hold level never sits above this - band (an overshoot
+    #   past full, e.g. a dead-bug leg lowered too far, must not shorten the hold)
     min_rep_s: float = 0.8
     min_rest_s: float = 0.2  # back at rest this long (a brief dip mid-rep does not end it)
     min_phase_s: float = 0.35  # reaching (rest -> hold) or returning faster than this: rushing
@@ -265,7 +268,8 @@ class RepConfig:
                 "RepConfig needs 0 <= rest_frac < start_frac <= min_attempt_frac <= full_exit_frac <= full_frac "
                 f"<= 1.5, got rest={self.rest_frac!r} start={self.start_frac!r} attempt={self.min_attempt_frac!r} "
                 f"full_exit={self.full_exit_frac!r} full={self.full_frac!r}")
-        for name in ("hold_band_frac", "min_rep_s", "min_rest_s", "min_phase_s", "floor_window_s", "max_floor_frac",
+        for name in ("hold_band_frac", "max_hold_peak_frac", "min_rep_s", "min_rest_s", "min_phase_s",
+                     "floor_window_s", "max_floor_frac",
                      "floor_rest_margin_frac", "floor_start_margin_frac"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"RepConfig.{name} must be >= 0, got {getattr(self, name)!r}")
@@ -351,9 +355,9 @@ class RepMachine:
             return 0.0, None, None
         high = sorted(e for _, e in trace if e >= c.full_exit_frac)
         robust = high[int(0.8 * (len(high) - 1))] if high else peak
-        level = max(c.full_exit_frac, robust - c.hold_band_frac)
+        level = max(c.full_exit_frac, min(robust, c.max_hold_peak_frac) - c.hold_band_frac)
         total, first, last = 0.0, None, None
-        for (t0, e0), (t1, _e1) in zip(trace, trace[1:]):
+        for (t0, e0), (t1, _e1) in itertools.pairwise(trace):
             if e0 >= level:
                 total += t1 - t0
                 first = t0 if first is None else first
@@ -386,7 +390,8 @@ class RepMachine:
                 self._live_hold = 0.0
             return None
         prev_t, prev_e = self._trace[-1]
-        if self._peak >= c.full_frac and prev_e >= max(c.full_exit_frac, self._peak - c.hold_band_frac):
+        if self._peak >= c.full_frac and prev_e >= max(c.full_exit_frac,
+                                                        min(self._peak, c.max_hold_peak_frac) - c.hold_band_frac):
             self._live_hold += t_s - prev_t
         self._trace.append((t_s, ext))
         self._peak = max(self._peak, ext)

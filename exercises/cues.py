@@ -105,8 +105,8 @@ class CueScheduler:
                 self.current = None
         if self.current is None and best is not None:
             self.current, self._shown_since = self._announce(best, t_s), t_s
-        if self.current is None and self.positive is not None and good_form_run_s >= c.positive_after_s:
-            if self._last_positive is None or t_s - self._last_positive >= c.positive_every_s:
-                self._last_positive = t_s
-                self.current, self._shown_since = self._announce(self.positive, t_s), t_s
+        due = self._last_positive is None or t_s - self._last_positive >= c.positive_every_s
+        if self.current is None and self.positive is not None and good_form_run_s >= c.positive_after_s and due:
+            self._last_positive = t_s
+            self.current, self._shown_since = self._announce(self.positive, t_s), t_s
         return self.current

@@ -62,7 +62,7 @@ class DeadBugConfig:
     fault_min_on_s: float = 0.2
     fault_min_off_s: float = 0.3
     hold_target_s: float = 2.0
-    reps: RepConfig = field(default_factory=RepConfig)
+    reps: RepConfig = field(default_factory=lambda: RepConfig(max_hold_peak_frac=1.05))
     gate: GateConfig = field(default_factory=GateConfig)
     cues: CueSchedulerConfig = field(default_factory=CueSchedulerConfig)
 

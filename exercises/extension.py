@@ -141,10 +141,7 @@ class ExtensionChecker:
     def _record(self, ev: RepEvent, commit: bool = True) -> RepRecord:
         c = self.config
         core = self.core
-        faults: list[Fault] = []
-        for track in core.tracks.values():
-            for f in track.faults_between(ev.start_s, ev.end_s):
-                faults.append(f)
+        faults: list[Fault] = [f for track in core.tracks.values() for f in track.faults_between(ev.start_s, ev.end_s)]
         extend_s = (ev.full_s - ev.start_s) if ev.full_s is not None else None
         return_s = (ev.end_s - ev.leave_full_s) if ev.leave_full_s is not None else None
         rushed = [p for p in (extend_s, return_s) if p is not None and p < c.reps.min_phase_s]
@@ -211,4 +208,4 @@ def frac(value: float, lo: float, hi: float) -> float:
     return (value - lo) / (hi - lo) if math.isfinite(value) else float("nan")
 
 
-__all__ = ["ExtensionChecker", "Measure", "frac", "RepConfig", "CueSchedulerConfig", "GateConfig"]
+__all__ = ["CueSchedulerConfig", "ExtensionChecker", "GateConfig", "Measure", "RepConfig", "frac"]

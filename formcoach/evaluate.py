@@ -284,7 +284,7 @@ def format_table(results: list[dict]) -> str:
                      f"{r['false_cue_s']:.1f} ({r['false_cue_pct']:.1f})", f"{r['cant_judge_s']:.1f}",
                      "yes" if r["pass"] else "NO"])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
     out = [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(r) for r in rows]
     return "\n".join(out)

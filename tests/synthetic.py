@@ -142,8 +142,8 @@ def bird_dog_frame(t: float, side: str = "right", ext: float = 0.0, roll_deg: fl
         arm = np.array([math.cos(b), -math.sin(b)])
         elbow = sh + UPPER_ARM * arm
         wrist = elbow + FOREARM * arm
-        pts[s] = dict(SHOULDER=sh, HIP=hip, KNEE=knee, ANKLE=ankle, ELBOW=elbow, WRIST=wrist,
-                      HEEL=ankle + np.array([-5.0, 0.0]), FOOT_INDEX=ankle + np.array([-8.0, 5.0]))
+        pts[s] = {"SHOULDER": sh, "HIP": hip, "KNEE": knee, "ANKLE": ankle, "ELBOW": elbow, "WRIST": wrist,
+                      "HEEL": ankle + np.array([-5.0, 0.0]), "FOOT_INDEX": ankle + np.array([-8.0, 5.0])}
     # Pelvis roll lifting the moving leg's hip by roll_deg (hip width 0.35 torso).
     lift = math.sin(math.radians(roll_deg)) * 0.35 * TORSO / 2
     mover, other = side.upper(), ("LEFT" if side.upper() == "RIGHT" else "RIGHT")
@@ -174,8 +174,8 @@ def dead_bug_frame(t: float, side: str = "right", ext: float = 0.0, leg_elev_deg
         arm_deg = 90 + 80 * e if moving_arm else 90.0  # up -> overhead (toward the head side)
         elbow = sh + UPPER_ARM * _dir(arm_deg)
         wrist = elbow + FOREARM * _dir(arm_deg)
-        pts[s] = dict(SHOULDER=sh, HIP=hip, KNEE=knee, ANKLE=ankle, ELBOW=elbow, WRIST=wrist,
-                      HEEL=ankle + np.array([0.0, 5.0]), FOOT_INDEX=ankle + np.array([8.0, -3.0]))
+        pts[s] = {"SHOULDER": sh, "HIP": hip, "KNEE": knee, "ANKLE": ankle, "ELBOW": elbow, "WRIST": wrist,
+                      "HEEL": ankle + np.array([0.0, 5.0]), "FOOT_INDEX": ankle + np.array([8.0, -3.0])}
     for name in pts["RIGHT"]:
         _put(xy, vis, name, pts["RIGHT"][name], pts["LEFT"][name])
     _head(xy, vis, sh_r, 180.0)
@@ -184,7 +184,7 @@ def dead_bug_frame(t: float, side: str = "right", ext: float = 0.0, leg_elev_deg
 
 def sequence(fn: Callable[[float], PoseFrame], duration_s: float, fps: float = 30.0,
              t0: float = 0.0) -> list[PoseFrame]:
-    n = int(round(duration_s * fps))
+    n = round(duration_s * fps)
     return [fn(t0 + i / fps) for i in range(n)]
 
 
@@ -228,5 +228,5 @@ def occlude(frame: PoseFrame, *landmarks: Landmark) -> PoseFrame:
 
 def nan_frame(t: float) -> PoseFrame:
     """A detected frame whose every coordinate is NaN."""
-    xy, vis = _empty()
+    xy, _vis = _empty()
     return PoseFrame(xy=xy, visibility=np.full(NUM_LANDMARKS, 0.9), timestamp_s=t, image_wh=WH)

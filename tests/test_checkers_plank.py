@@ -17,10 +17,10 @@ def run(frames, config=None):
 
 
 @pytest.mark.parametrize("kwargs", [
-    dict(hip_sag_on_deg=4.0, hip_sag_off_deg=5.0),
-    dict(goal_hold_s=0.0),
-    dict(min_hip_lift=0.2, min_hip_lift_exit=0.3),
-    dict(fault_min_on_s=-0.1),
+    {"hip_sag_on_deg": 4.0, "hip_sag_off_deg": 5.0},
+    {"goal_hold_s": 0.0},
+    {"min_hip_lift": 0.2, "min_hip_lift_exit": 0.3},
+    {"fault_min_on_s": -0.1},
 ])
 def test_config_validation_quotes_bad_value(kwargs):
     with pytest.raises(ValueError):
@@ -50,7 +50,7 @@ def test_injected_sag_or_pike_is_flagged_promptly_with_sign(sag, code):
     assert s.seconds_lost_by_fault[code] == pytest.approx(4.0, abs=0.5)
     assert s.good_form_s == pytest.approx(s.hold_s - s.seconds_lost_by_fault[code], abs=0.1)
     sign = 1 if sag > 0 else -1
-    assert sign * verdicts[int(6 * 30)].metrics["hip_deviation_deg"] > 9
+    assert sign * verdicts[(6 * 30)].metrics["hip_deviation_deg"] > 9
     cue = next(v.cue for v in verdicts if v.cue is not None and v.cue.code == code)
     assert cue.severity is Severity.WARNING
 
@@ -114,7 +114,7 @@ def test_feet_out_of_frame_asks_to_step_back_and_makes_nothing_up():
 def test_no_person_frames_pause_the_hold():
     frames = sequence(lambda t: plank_frame(t), 3.0) + [PoseFrame.empty(3.0 + i / 30, (640, 480)) for i in range(30)] \
         + sequence(lambda t: plank_frame(t), 3.0, t0=4.0)
-    _, verdicts, s = run(frames)
+    _, _verdicts, s = run(frames)
     assert s.hold_s == pytest.approx(6.0, abs=0.6)
     assert s.cant_judge_s == pytest.approx(1.0, abs=0.1)
     assert s.extra["longest_hold_s"] < 4.0

@@ -92,10 +92,10 @@ def test_bird_dog_hold_target_in_coaching():
 
 
 @pytest.mark.parametrize("cls, kwargs", [
-    (DeadBugConfig, dict(arch_sign=2.0)),
-    (DeadBugConfig, dict(leg_drop_on_deg=3.0, leg_drop_off_deg=5.0)),
-    (BirdDogConfig, dict(roll_2d_gain=0.0)),
-    (BirdDogConfig, dict(full_leg_drop_deg=90.0)),
+    (DeadBugConfig, {"arch_sign": 2.0}),
+    (DeadBugConfig, {"leg_drop_on_deg": 3.0, "leg_drop_off_deg": 5.0}),
+    (BirdDogConfig, {"roll_2d_gain": 0.0}),
+    (BirdDogConfig, {"full_leg_drop_deg": 90.0}),
 ])
 def test_config_validation(cls, kwargs):
     with pytest.raises(ValueError):

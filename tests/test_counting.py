@@ -6,15 +6,22 @@ import math
 
 import pytest
 
-from exercises.counting import (BaselineTracker, FaultTrack, Hysteresis, HysteresisConfig, RepConfig, RepMachine,
-                                Stopwatch)
+from exercises.counting import (
+    BaselineTracker,
+    FaultTrack,
+    Hysteresis,
+    HysteresisConfig,
+    RepConfig,
+    RepMachine,
+    Stopwatch,
+)
 
 
 @pytest.mark.parametrize("kwargs", [
-    dict(on_at=5.0, off_at=6.0),  # rising switch needs off <= on
-    dict(on_at=5.0, off_at=4.0, rising=False),
-    dict(on_at=math.nan, off_at=1.0),
-    dict(on_at=5.0, off_at=4.0, min_on_s=-1.0),
+    {"on_at": 5.0, "off_at": 6.0},  # rising switch needs off <= on
+    {"on_at": 5.0, "off_at": 4.0, "rising": False},
+    {"on_at": math.nan, "off_at": 1.0},
+    {"on_at": 5.0, "off_at": 4.0, "min_on_s": -1.0},
 ])
 def test_hysteresis_config_rejects_bad_values(kwargs):
     with pytest.raises(ValueError):

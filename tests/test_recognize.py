@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from exercises.recognize import RecognizeConfig, guess_exercise
 from exercises.pose import PoseFrame
+from exercises.recognize import RecognizeConfig, guess_exercise
 from formcoach.recording import load_frames
 from tests.golden import DATA, exercise_for
 from tests.synthetic import bird_dog_frame, dead_bug_frame, plank_frame, rep_schedule, sequence
