@@ -21,6 +21,7 @@ from tools.synth.timeline import (
     build_label,
     check_faults_in_holds,
     read_label,
+    reps_of,
     write_label,
 )
 
@@ -115,6 +116,14 @@ def test_sample_set_covers_every_fault_and_exercise():
         assert covered == set(kinds)
     for spec in SAMPLES:
         check_faults_in_holds(spec)
+        reps = reps_of(spec)
+        for f in spec.faults:
+            if reps:  # the faulty rep's side must also appear as a clean rep
+                faulty = next(r for r in reps if r.hold_start_s <= f.start_s <= r.hold_end_s)
+                clean = [r for r in reps if r is not faulty and not any(
+                    r.start_s <= g.start_s <= r.end_s for g in spec.faults)]
+                assert faulty.side in {r.side for r in clean}, spec.name
+                assert {"left", "right"} <= {r.side for r in clean} | {faulty.side}, spec.name
         assert 6.0 <= spec.duration_s <= 25.0
         assert spec.fps == 15 and (spec.width, spec.height) == (640, 480)
     assert by_name("plank_clean").exercise == "plank"

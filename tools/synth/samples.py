@@ -1,5 +1,8 @@
 """The committed sample set (``sample_videos/``), as data. Pure: numpy + stdlib only.
 
+Each fault clip has three reps with the fault in one hold, and the faulty rep's side also appears
+clean, so a checker that merely reacts to one side (or to the view of one side) can't score.
+
 Regenerate with ``python -m tools.synth.render --out sample_videos --jobs 2``.
 """
 
@@ -38,6 +41,8 @@ def in_hold(exercise: str, sides: tuple[str, ...], tempo: Tempo, rep: int, kind:
 
 
 LR = ("left", "right")
+LRL = ("left", "right", "left")
+RLR = ("right", "left", "right")
 LRLR = ("left", "right", "left", "right")
 
 SAMPLES: tuple[ClipSpec, ...] = (
@@ -54,20 +59,20 @@ SAMPLES: tuple[ClipSpec, ...] = (
              faults=(Fault("hip_sag", 12.0, 6.0, 9.0, 0.4),)),
     # --- dead bug ----------------------------------------------------------------------------
     ClipSpec("dead_bug_clean", "dead_bug", sides=LRLR, tempo=CLEAN_TEMPO_DB, camera=SIDE, body=BODY_A),
-    ClipSpec("dead_bug_arch", "dead_bug", sides=LR, tempo=REP_TEMPO, camera=SIDE, body=BODY_A,
-             faults=(in_hold("dead_bug", LR, REP_TEMPO, 1, "low_back_arch", 15.0),)),
-    ClipSpec("dead_bug_leg_drop", "dead_bug", sides=LR, tempo=REP_TEMPO, camera=SIDE, body=BODY_A,
-             faults=(in_hold("dead_bug", LR, REP_TEMPO, 0, "leg_drop", 15.0),)),
+    ClipSpec("dead_bug_arch", "dead_bug", sides=LRL, tempo=REP_TEMPO, camera=SIDE, body=BODY_A,
+             faults=(in_hold("dead_bug", LRL, REP_TEMPO, 2, "low_back_arch", 15.0),)),
+    ClipSpec("dead_bug_leg_drop", "dead_bug", sides=RLR, tempo=REP_TEMPO, camera=SIDE, body=BODY_A,
+             faults=(in_hold("dead_bug", RLR, REP_TEMPO, 0, "leg_drop", 15.0),)),
     ClipSpec("dead_bug_oblique", "dead_bug", sides=LR, tempo=CLEAN_TEMPO_DB, body=BODY_B,
              camera=Camera(distance_m=3.0, height_m=0.9, azimuth_deg=-30.0)),
     # --- bird-dog ----------------------------------------------------------------------------
     ClipSpec("bird_dog_clean", "bird_dog", sides=LRLR, tempo=CLEAN_TEMPO_BD, camera=SIDE, body=BODY_A),
-    ClipSpec("bird_dog_hip_roll", "bird_dog", sides=LR, tempo=REP_TEMPO, camera=SIDE, body=BODY_A,
-             faults=(in_hold("bird_dog", LR, REP_TEMPO, 0, "hip_rotation", 15.0),)),
-    ClipSpec("bird_dog_leg_high", "bird_dog", sides=LR, tempo=REP_TEMPO, camera=SIDE, body=BODY_A,
-             faults=(in_hold("bird_dog", LR, REP_TEMPO, 1, "leg_too_high", 20.0),)),
-    ClipSpec("bird_dog_back_sag", "bird_dog", sides=LR, tempo=REP_TEMPO, camera=SIDE, body=BODY_A,
-             faults=(in_hold("bird_dog", LR, REP_TEMPO, 0, "back_sag", 15.0),)),
+    ClipSpec("bird_dog_hip_roll", "bird_dog", sides=LRL, tempo=REP_TEMPO, camera=SIDE, body=BODY_A,
+             faults=(in_hold("bird_dog", LRL, REP_TEMPO, 0, "hip_rotation", 15.0),)),
+    ClipSpec("bird_dog_leg_high", "bird_dog", sides=RLR, tempo=REP_TEMPO, camera=SIDE, body=BODY_A,
+             faults=(in_hold("bird_dog", RLR, REP_TEMPO, 2, "leg_too_high", 20.0),)),
+    ClipSpec("bird_dog_back_sag", "bird_dog", sides=LRL, tempo=REP_TEMPO, camera=SIDE, body=BODY_A,
+             faults=(in_hold("bird_dog", LRL, REP_TEMPO, 2, "back_sag", 15.0),)),
     ClipSpec("bird_dog_body_c", "bird_dog", sides=LR, tempo=CLEAN_TEMPO_BD, body=BODY_C,
              camera=Camera(distance_m=3.1, height_m=0.9, azimuth_deg=20.0)),
 )
