@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fastgeom as g
+from . import geometry as g
 from .base import Severity
 from .common import FaultRule
 from .counting import BaselineTracker, RepConfig

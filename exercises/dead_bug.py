@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from . import fastgeom as g
+from . import geometry as g
 from .base import Severity
 from .common import FaultRule
 from .counting import BaselineTracker, RepConfig

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import fastgeom
+from . import geometry
 from .cues import LANDMARKS_HIDDEN, NO_PERSON, STEP_BACK, TURN_SIDE_ON, CueSpec
 from .pose import Landmark, PoseFrame, Side, sided
 
@@ -160,7 +160,7 @@ class ViewGate:
             return GateResult(False, view, yaw, near, LANDMARKS_HIDDEN, False)
         if missing_distal:
             return GateResult(False, view, yaw, near, STEP_BACK, False)
-        torso = fastgeom.distance(frame.point(sided("shoulder", near)), frame.point(sided("hip", near)))
+        torso = geometry.distance(frame.point(sided("shoulder", near)), frame.point(sided("hip", near)))
         if not torso >= c.min_torso_px:
             return GateResult(False, view, yaw, near, STEP_BACK, False)
         if not self._form_view:

@@ -23,38 +23,48 @@ import math
 
 import numpy as np
 
-IMAGE_DOWN = np.array([0.0, 1.0])
+IMAGE_DOWN = (0.0, 1.0)
 
 _EPS = 1e-9
+_NAN = float("nan")
+
+# Scalar ``math`` on 2-vectors: checkers call these many times per frame, and going through
+# NumPy for two numbers costs about 5x more.
 
 
-def _p(v) -> np.ndarray:
-    return np.asarray(v, dtype=np.float64).reshape(2)
+def _xy(p) -> tuple[float, float]:
+    return float(p[0]), float(p[1])
 
 
 def midpoint(a, b) -> np.ndarray:
-    return (_p(a) + _p(b)) / 2.0
+    ax, ay = _xy(a)
+    bx, by = _xy(b)
+    return np.array([(ax + bx) / 2.0, (ay + by) / 2.0])
 
 
 def distance(a, b) -> float:
-    d = _p(b) - _p(a)
-    return float(math.hypot(d[0], d[1]))
+    ax, ay = _xy(a)
+    bx, by = _xy(b)
+    return math.hypot(bx - ax, by - ay)
 
 
 def angle_between_deg(u, v) -> float:
     """Unsigned angle between two vectors in degrees, [0, 180]; NaN if either is zero or NaN."""
-    u, v = _p(u), _p(v)
-    nu, nv = math.hypot(*u), math.hypot(*v)
+    ux, uy = _xy(u)
+    vx, vy = _xy(v)
+    nu, nv = math.hypot(ux, uy), math.hypot(vx, vy)
     if not (nu > _EPS and nv > _EPS):  # also catches NaN
-        return float("nan")
-    c = float(np.dot(u, v) / (nu * nv))
+        return _NAN
+    c = (ux * vx + uy * vy) / (nu * nv)
     return math.degrees(math.acos(max(-1.0, min(1.0, c))))
 
 
 def joint_angle_deg(a, b, c) -> float:
     """Angle at ``b`` formed by a-b-c, in degrees [0, 180]."""
-    b = _p(b)
-    return angle_between_deg(_p(a) - b, _p(c) - b)
+    ax, ay = _xy(a)
+    bx, by = _xy(b)
+    cx, cy = _xy(c)
+    return angle_between_deg((ax - bx, ay - by), (cx - bx, cy - by))
 
 
 def signed_offset_px(p, a, b, toward=IMAGE_DOWN) -> float:
@@ -62,15 +72,18 @@ def signed_offset_px(p, a, b, toward=IMAGE_DOWN) -> float:
 
     Positive when ``p`` lies on the side of the line that ``toward`` points to.
     """
-    p, a, b, toward = _p(p), _p(a), _p(b), _p(toward)
-    d = b - a
-    n = math.hypot(*d)
+    px, py = _xy(p)
+    ax, ay = _xy(a)
+    bx, by = _xy(b)
+    tx, ty = _xy(toward)
+    dx, dy = bx - ax, by - ay
+    n = math.hypot(dx, dy)
     if not n > _EPS:
-        return float("nan")
-    normal = np.array([-d[1], d[0]]) / n
-    if float(np.dot(normal, toward)) < 0:
-        normal = -normal
-    return float(np.dot(p - a, normal))
+        return _NAN
+    nx, ny = -dy / n, dx / n
+    if nx * tx + ny * ty < 0:
+        nx, ny = -nx, -ny
+    return (px - ax) * nx + (py - ay) * ny
 
 
 def signed_deviation_deg(a, p, b, toward=IMAGE_DOWN) -> float:
@@ -83,21 +96,25 @@ def signed_deviation_deg(a, p, b, toward=IMAGE_DOWN) -> float:
         return bend
     off = signed_offset_px(p, a, b, toward)
     if math.isnan(off):
-        return float("nan")
+        return _NAN
     return bend if off >= 0 else -bend
 
 
 def segment_angle_deg(a, b) -> float:
     """Direction of a->b as seen on screen, counter-clockwise from +x, in (-180, 180]."""
-    d = _p(b) - _p(a)
-    if not math.hypot(*d) > _EPS:
-        return float("nan")
-    return math.degrees(math.atan2(0.0 - d[1], d[0]))  # 0.0 - y avoids -0.0 -> -180
+    ax, ay = _xy(a)
+    bx, by = _xy(b)
+    dx, dy = bx - ax, by - ay
+    if not math.hypot(dx, dy) > _EPS:
+        return _NAN
+    return math.degrees(math.atan2(0.0 - dy, dx))  # 0.0 - dy avoids -0.0 -> -180
 
 
 def elevation_deg(a, b) -> float:
     """Angle of the segment a-b above horizontal, positive when b is higher on screen."""
-    d = _p(b) - _p(a)
-    if not math.hypot(*d) > _EPS:
-        return float("nan")
-    return math.degrees(math.atan2(0.0 - d[1], abs(d[0])))
+    ax, ay = _xy(a)
+    bx, by = _xy(b)
+    dx, dy = bx - ax, by - ay
+    if not math.hypot(dx, dy) > _EPS:
+        return _NAN
+    return math.degrees(math.atan2(0.0 - dy, abs(dx)))

@@ -21,7 +21,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import fastgeom as g
+from . import geometry as g
 from .base import ExerciseSummary, FrameVerdict, Severity
 from .common import CheckerCore, FaultRule, best_of_sides, near_point
 from .counting import Hysteresis, HysteresisConfig

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import fastgeom as g
+from . import geometry as g
 from .pose import PoseFrame, Side, sided
 
 _JOINTS = ("shoulder", "hip", "knee", "ankle")
