@@ -63,11 +63,13 @@ class CheckerCore:
         self._started = False
 
     def begin_frame(self, frame: PoseFrame) -> GateResult:
-        self.t = frame.timestamp_s
+        # The checker's clock never runs backwards: a frame stamped earlier than one already seen
+        # (a camera glitch, a bad container) is judged at the latest time, with no time passing.
+        self.t = frame.timestamp_s if self.prev_t is None else max(self.prev_t, frame.timestamp_s)
         self.dt = frame_dt(self.prev_t, self.t, MAX_FRAME_STEP_S)
         if self.prev_t is not None and self.t <= self.prev_t:
             self.dt = 0.0
-        self.prev_t = self.t if self.prev_t is None else max(self.prev_t, self.t)
+        self.prev_t = self.t
         if not self._started:
             self._started = True
             self.scheduler.announce_once(SAFETY, self.t)
