@@ -132,7 +132,7 @@ class BirdDogChecker(ExtensionChecker):
 
     def on_reset(self) -> None:
         self._pitch0 = BaselineTracker(self.config.baseline_s)
-        self._roll0 = {"world": BaselineTracker(self.config.baseline_s), "flat": BaselineTracker(self.config.baseline_s)}
+        self._roll0 = {k: BaselineTracker(self.config.baseline_s) for k in ("world", "flat")}
 
     def measure(self, frame: PoseFrame, near: Side, moving: Side | None) -> Measure:
         c = self.config
@@ -146,7 +146,8 @@ class BirdDogChecker(ExtensionChecker):
                 ext[s] = elev[s] = float("nan")
                 continue
             # A thigh above horizontal is no "more extended" (that is leg_too_high): cap at horizontal.
-            ext[s] = min(frac(g.elevation_deg(hip, knee), -90.0, -c.full_leg_drop_deg), frac(0.0, -90.0, -c.full_leg_drop_deg))
+            ext[s] = min(frac(g.elevation_deg(hip, knee), -90.0, -c.full_leg_drop_deg),
+                         frac(0.0, -90.0, -c.full_leg_drop_deg))
             far_end = ankle if frame.vis(sided("ankle", s)) >= vis and frame.in_frame(sided("ankle", s)) else knee
             d = far_end - hip
             elev[s] = math.degrees(math.atan2(-d[1], abs(d[0]))) if np.isfinite(d).all() else float("nan")

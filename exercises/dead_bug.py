@@ -35,7 +35,8 @@ from .gate import GateConfig
 from .pose import PoseFrame, Side, sided
 
 LOW_BACK_ARCH = CueSpec("low_back_arch", Severity.WARNING,
-                        "Keep your lower back gently on the floor - only lower the leg as far as you can without arching.")
+                        "Keep your lower back gently on the floor - only lower the leg as far as you can "
+                        "without arching.")
 LEG_DROP = CueSpec("leg_drop", Severity.WARNING, "Keep the leg higher: stop before your back starts to lift.")
 GOOD = CueSpec("good_form", Severity.POSITIVE, "Good control - back flat, keep breathing.")
 

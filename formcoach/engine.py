@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 import os
-from contextlib import nullcontext
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -80,7 +80,8 @@ def _clip_label(path: Path, d: dict) -> ClipLabel:
     reps = d.get("reps") or []
     by_side = None
     if d["exercise"] != "plank":
-        by_side = {s: int(d.get("reps_by_side", {}).get(s, sum(r["side"] == s for r in reps))) for s in ("left", "right")}
+        by_side = {s: int(d.get("reps_by_side", {}).get(s, sum(r["side"] == s for r in reps)))
+                   for s in ("left", "right")}
     return ClipLabel(
         name=path.stem, video=video, exercise=d["exercise"], source="rendered", reps_by_side=by_side,
         total_reps=len(reps) if by_side is not None else None, reps=list(reps),
@@ -223,8 +224,8 @@ def score_clip(label: ClipLabel, poses: list[PoseFrame]) -> dict[str, Any]:
                        "onset_s": round(onset, 2) if onset is not None else None})
     res["faults"] = scored
     # false cues: any fault active outside labelled fault windows (widened)
-    windows = [(f["start_s"] - f.get("ramp_s", 0.0) - FAULT_MARGIN_S, f["end_s"] + f.get("ramp_s", 0.0) + FAULT_MARGIN_S)
-               for f in label.faults if "start_s" in f]
+    windows = [(f["start_s"] - f.get("ramp_s", 0.0) - FAULT_MARGIN_S,
+                f["end_s"] + f.get("ramp_s", 0.0) + FAULT_MARGIN_S) for f in label.faults if "start_s" in f]
     clean = false = 0.0
     false_types: dict[str, float] = {}
     for t, dt, v in steps:
@@ -284,7 +285,10 @@ def format_table(results: list[dict]) -> str:
                      f"{r['false_cue_s']:.1f} ({r['false_cue_pct']:.1f})", f"{r['cant_judge_s']:.1f}",
                      "yes" if r["pass"] else "NO"])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
+    def line(cells) -> str:
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
     out = [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(r) for r in rows]
     return "\n".join(out)

@@ -318,7 +318,8 @@ class History:
     # reading
     def sessions(self, exercise: str | None = None, limit: int | None = None) -> list[SessionRow]:
         """Newest first."""
-        q = "SELECT * FROM sessions" + (" WHERE exercise = ?" if exercise else "") + " ORDER BY created_at DESC, id DESC"
+        q = ("SELECT * FROM sessions" + (" WHERE exercise = ?" if exercise else "")
+             + " ORDER BY created_at DESC, id DESC")
         args: list[Any] = [exercise] if exercise else []
         if limit is not None:
             q += " LIMIT ?"

@@ -35,9 +35,8 @@ def save_frames(path: str | os.PathLike, frames: Sequence[PoseFrame], meta: dict
         image_wh=np.array(frames[0].image_wh),
         meta=np.array(json.dumps(meta or {})),
     )
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
     return Path(path)
 
 

@@ -34,8 +34,9 @@ def sample_video(name: str) -> Path:
 def make_video(path: Path, frames: list[np.ndarray] | np.ndarray, fps: float = 30.0,
                rotation_ccw_deg: int = 0, times_s: list[float] | None = None) -> Path:
     """Encode BGR frames as H.264 mp4 with PyAV (optionally with display rotation or own pts)."""
-    import av
     from fractions import Fraction
+
+    import av
 
     h, w = frames[0].shape[:2]
     with av.open(str(path), "w") as c:

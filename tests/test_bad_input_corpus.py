@@ -9,8 +9,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, make_video, person_frames
+
 from formcoach.engine import AnalysisOptions, analyze_video
 
 pytestmark = pytest.mark.slow

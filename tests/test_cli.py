@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, make_audio_only, make_video, shared_video
 
 

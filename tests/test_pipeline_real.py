@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from conftest import SAMPLE_VIDEOS, shared_video
+
 from exercises.metrics import near_side
 from exercises.pose import sided
 from formcoach.engine import AnalysisOptions, analyze_video

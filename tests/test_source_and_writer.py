@@ -3,8 +3,8 @@
 import av
 import numpy as np
 import pytest
-
 from conftest import make_audio_only, make_video
+
 from vision.source import ArraySource, VideoError, VideoFileSource, open_source
 from vision.writer import H264Writer
 
@@ -103,10 +103,9 @@ def test_h264_writer_output_is_browser_playable(tmp_path):
 
 def test_h264_writer_leaves_nothing_on_error(tmp_path):
     out = tmp_path / "o.mp4"
-    with pytest.raises(RuntimeError):
-        with H264Writer(out) as w:
-            w.write(np.zeros((64, 64, 3), np.uint8), 0.0)
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), H264Writer(out) as w:
+        w.write(np.zeros((64, 64, 3), np.uint8), 0.0)
+        raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
 
 

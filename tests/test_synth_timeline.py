@@ -29,7 +29,8 @@ TEMPO = Tempo(extend_s=1.5, hold_s=2.0, return_s=1.5, rest_s=1.0)
 
 
 def dead_bug(**kw) -> ClipSpec:
-    args = {"name": "db", "exercise": "dead_bug", "sides": ("left", "right"), "tempo": TEMPO, "lead_in_s": 1.0, "tail_s": 0.5}
+    args = {"name": "db", "exercise": "dead_bug", "sides": ("left", "right"), "tempo": TEMPO,
+            "lead_in_s": 1.0, "tail_s": 0.5}
     args.update(kw)
     return ClipSpec(**args)
 

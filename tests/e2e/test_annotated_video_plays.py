@@ -5,7 +5,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLE_VIDEOS, shared_video
 
 CHROMIUM = Path(os.environ.get("FORMCOACH_CHROMIUM", "/usr/bin/chromium"))
