@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 ICE_ENV = "FORMCOACH_ICE_SERVERS"
 FPS_WINDOW_S = 2.0
+LATENCY_LOG_MAX = 30 * 60 * 20  # 20 minutes at 30 fps
 LATENCY_WINDOW = 300  # frames kept for the latency figures
 
 
@@ -137,7 +138,8 @@ class LiveCoach:
         self._done_times: deque[float] = deque()
         self._latency: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._proc: deque[float] = deque(maxlen=LATENCY_WINDOW)
-        self.latency_log: list[tuple[float, float]] = []  # (elapsed media s, latency ms), for benchmarks
+        # (elapsed media s, latency ms) for benchmarks; bounded so a long session's memory stays flat
+        self.latency_log: deque[tuple[float, float]] = deque(maxlen=LATENCY_LOG_MAX)
         self._last_cue_code: str | None = None
         self._status = LiveStatus()
 
