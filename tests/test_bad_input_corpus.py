@@ -112,3 +112,48 @@ def test_person_leaving_and_returning(tmp_path):
     assert "plank" in EXERCISES
     judged = analyze_video(v, AnalysisOptions(exercise="plank"))
     assert judged.summary.cant_judge_s >= 0.8 * len(gone) / fps
+
+
+# --- the same inputs through the upload page's entry point --------------------------------------
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    import tempfile
+
+    t = tmp_path / "private-tmp"
+    t.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(t))
+    return t
+
+
+@pytest.mark.parametrize("case", ["zero-byte file", "text renamed .mp4", "truncated (index at end)",
+                                  "truncated (index first)", "audio-only", "no person"])
+def test_bad_uploads_give_one_line_and_leave_nothing(tmp_path, private_tmp, case):
+    from test_cli import CASES
+
+    from formcoach.upload import UploadError, analyse_upload
+
+    make, _reason = CASES[case]
+    src = make(tmp_path)
+    data = src.read_bytes() if src.is_file() else b""
+    with pytest.raises(UploadError) as e:
+        analyse_upload(data, f"../../{src.name}", "plank", keep_dir=tmp_path / "kept")
+    assert "\n" not in str(e.value) and str(private_tmp) not in str(e.value)
+    assert list(private_tmp.iterdir()) == []
+    assert not (tmp_path / "kept").exists()
+
+
+def test_odd_but_valid_uploads_are_analysed(tmp_path, private_tmp):
+    from formcoach.upload import analyse_upload
+
+    frames, fps = person_frames(40)
+    stored = [np.ascontiguousarray(np.rot90(f, k=1)) for f in frames]
+    phone = make_video(tmp_path / "phone.mp4", stored, fps=fps, rotation_ccw_deg=-90)
+    pair = [np.ascontiguousarray(np.concatenate([f, f[:, ::-1]], axis=1)) for f in frames]
+    two = make_video(tmp_path / "two.mp4", pair, fps=fps)
+    r = analyse_upload(phone.read_bytes(), "IMG_0001.MOV", "plank")
+    assert r.report.video.rotation_deg == 90 and r.report.video.width > r.report.video.height
+    assert r.annotated_mp4[4:8] == b"ftyp"
+    r = analyse_upload(two.read_bytes(), "two.mp4", "plank")
+    assert any("more than one person" in w for w in r.report.warnings)
+    assert list(private_tmp.iterdir()) == []
