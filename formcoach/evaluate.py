@@ -126,18 +126,22 @@ def _cache_dir() -> Path | None:
 
 
 def poses_for(video: Path, model: str) -> list[PoseFrame]:
-    """Smoothed poses of a video as the engine produces them (cached by file hash and model)."""
+    """Smoothed poses of a video as the engine produces them (cached by file hash and settings)."""
     from formcoach.engine import AnalysisOptions, analyze_video
     from formcoach.recording import load_frames, save_frames
     from vision.pose import PoseOptions
 
-    digest = hashlib.sha256(video.read_bytes()).hexdigest()[:16]
+    # The key covers the video bytes, the model and every setting that shapes the poses, so a change
+    # to the defaults (confidences, smoothing, scaling) never serves stale landmarks.
+    opts = AnalysisOptions(exercise="plank", pose=PoseOptions(model=model), people_check_interval_s=None)
+    h = hashlib.sha256(video.read_bytes())
+    h.update(repr((opts.pose, opts.smoothing, opts.max_side_px)).encode())
+    digest = h.hexdigest()[:16]
     cache = _cache_dir()
     cached = cache / f"{video.stem}-{digest}-{Path(model).name}.npz" if cache else None
     if cached is not None and cached.is_file():
         return load_frames(cached)
-    report = analyze_video(video, AnalysisOptions(exercise="plank", pose=PoseOptions(model=model),
-                                                  people_check_interval_s=None))
+    report = analyze_video(video, opts)
     poses = list(report.poses)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
