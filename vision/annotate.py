@@ -7,6 +7,7 @@ and pass ``pose.mirrored()``; text is never mirrored.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -113,7 +114,8 @@ class CoachAnnotator:
         return y2
 
 
-def _wrap(text: str, fs: float, th: int, max_width_px: int) -> list[str]:
+@functools.lru_cache(maxsize=256)  # the same few cues are drawn on every frame
+def _wrap(text: str, fs: float, th: int, max_width_px: int) -> tuple[str, ...]:
     """Split ``text`` into lines no wider than ``max_width_px`` (a single long word stays whole)."""
     lines: list[str] = []
     for word in text.split():
@@ -122,7 +124,7 @@ def _wrap(text: str, fs: float, th: int, max_width_px: int) -> list[str]:
             lines[-1] = trial
         else:
             lines.append(word)
-    return lines
+    return tuple(lines)
 
 
 def _pt(p: np.ndarray) -> tuple[int, int]:
