@@ -79,6 +79,17 @@ def make_audio_only(path: Path, seconds: float = 1.0) -> Path:
 
 
 @pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """Point Python's temporary folder at an empty directory, so a test can prove nothing is left behind."""
+    import tempfile
+
+    t = tmp_path / "private-tmp"
+    t.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(t))
+    return t
+
+
+@pytest.fixture
 def blank_video(tmp_path: Path) -> Path:
     """Two seconds of an empty grey room: no person."""
     frames = [np.full((240, 320, 3), 128, np.uint8) for _ in range(30)]

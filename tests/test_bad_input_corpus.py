@@ -116,16 +116,6 @@ def test_person_leaving_and_returning(tmp_path):
 
 # --- the same inputs through the upload page's entry point --------------------------------------
 
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
-    import tempfile
-
-    t = tmp_path / "private-tmp"
-    t.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(t))
-    return t
-
-
 @pytest.mark.parametrize("case", ["zero-byte file", "text renamed .mp4", "truncated (index at end)",
                                   "truncated (index first)", "audio-only", "no person"])
 def test_bad_uploads_give_one_line_and_leave_nothing(tmp_path, private_tmp, case):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-
 import pytest
 from history_helpers import make_summary
 
@@ -44,14 +42,6 @@ def test_check_upload():
         check_upload("notes.txt", 10)
     with pytest.raises(UploadError, match="not a video file"):
         check_upload("evil.mp4/..", 10)
-
-
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
-    t = tmp_path / "tmp"
-    t.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(t))
-    return t
 
 
 def test_bad_bytes_error_names_the_upload_not_the_temp_file(private_tmp):
