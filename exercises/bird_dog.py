@@ -117,10 +117,7 @@ class BirdDogChecker(ExtensionChecker):
     POSITIVE = GOOD
     INCOMPLETE_MSG = "Reach further: leg straight back and arm straight forward, level with your body."
 
-    def __init__(self, config: BirdDogConfig | None = None) -> None:
-        config = config or BirdDogConfig()
-        self.HOLD_TARGET_S = config.hold_target_s
-        super().__init__(config)
+    CONFIG = BirdDogConfig
 
     def fault_rules(self) -> tuple[FaultRule, ...]:
         c = self.config

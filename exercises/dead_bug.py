@@ -91,10 +91,7 @@ class DeadBugChecker(ExtensionChecker):
     POSITIVE = GOOD
     INCOMPLETE_MSG = "Reach further: straighten the leg out long and the arm back overhead."
 
-    def __init__(self, config: DeadBugConfig | None = None) -> None:
-        config = config or DeadBugConfig()
-        self.HOLD_TARGET_S = config.hold_target_s
-        super().__init__(config)
+    CONFIG = DeadBugConfig
 
     def fault_rules(self) -> tuple[FaultRule, ...]:
         c = self.config

@@ -39,11 +39,13 @@ class ExtensionChecker:
     REQUIRED: tuple[str, ...] = ()
     RULES: tuple = ()
     POSITIVE: CueSpec
-    HOLD_TARGET_S = 2.0
+    CONFIG: type  # the exercise's config dataclass (has hold_target_s, gate, cues, reps)
     INCOMPLETE_MSG = "Reach a little further: straighten the arm and leg fully."
 
-    def __init__(self, config) -> None:
+    def __init__(self, config=None) -> None:
+        config = config or self.CONFIG()
         self.config = config
+        self.hold_target_s = config.hold_target_s
         self.core = CheckerCore(self.fault_rules(), config.gate, config.cues, self.POSITIVE, self.REQUIRED)
         self.reps_machine = RepMachine(config.reps)
         self.reset()
@@ -160,9 +162,9 @@ class ExtensionChecker:
         elif rushed:
             verdict = RepVerdict.GOOD
             coaching = RUSHING.message
-        elif ev.hold_s + 0.25 < self.HOLD_TARGET_S:
+        elif ev.hold_s + 0.25 < self.hold_target_s:
             verdict = RepVerdict.GOOD
-            coaching = f"Good rep - hold the reach for {self.HOLD_TARGET_S:.0f} s (you held {ev.hold_s:.1f} s)."
+            coaching = f"Good rep - hold the reach for {self.hold_target_s:.0f} s (you held {ev.hold_s:.1f} s)."
         else:
             verdict = RepVerdict.GOOD
             coaching = "Good rep - steady and controlled."
@@ -199,7 +201,7 @@ class ExtensionChecker:
             hold_s=float(hold), good_form_s=float(self.good_form_s), seconds_lost_by_fault=lost,
             faults=tuple(sorted(faults, key=lambda f: (f.start_s, f.type))),
             cues=tuple(self.core.scheduler.history), cant_judge_s=float(self.core.cant_judge_s),
-            extra={"hold_target_s": self.HOLD_TARGET_S,
+            extra={"hold_target_s": self.hold_target_s,
                    "incomplete_reps": sum(1 for r in reps if r.verdict is RepVerdict.INCOMPLETE)})
 
 
