@@ -7,10 +7,15 @@ to the feet along the floor and ``dir_xz(90)`` straight up.
 Fault geometry (magnitudes in degrees, as written to the labels):
 * plank ``hip_sag`` / ``hip_pike``: 180 - shoulder-hip-ankle angle, hip below / above the line.
 * dead bug ``low_back_arch``: angle between pelvis and chest segments, the lumbar spine lifted off
-  the floor; ``leg_drop``: extended leg that many degrees below its target elevation.
+  the floor; the pelvis tilts by half of it against the trunk line (anterior tilt) and carries
+  both legs with it (hip angles unchanged: the legs are in the air, nothing holds them), so the
+  tabletop thigh leans towards the feet and the extended leg sinks by ``arch / 2``.
+  ``leg_drop``: extended leg that many degrees below its target elevation.
 * bird-dog ``hip_rotation``: pelvis roll about its long axis lifting the raised leg's hip (the
   chest follows by 30 %); ``leg_too_high``: extended leg's elevation above horizontal;
-  ``back_sag``: angle between pelvis and chest segments, the lumbar spine dropped.
+  ``back_sag``: angle between pelvis and chest segments, the lumbar spine dropped; the pelvis
+  tilts by half of it and carries the raised leg (which rises by ``sag / 2``); the supporting
+  leg stays put, its knee is on the floor.
 """
 
 from __future__ import annotations
@@ -61,6 +66,15 @@ def add_leg(body: AnnyBody, rots: dict, s: str, thigh, shin) -> None:
 def point_feet(body: AnnyBody, rots: dict, s: str, toes_dir) -> None:
     """Rotate the foot so it points along ``toes_dir`` (e.g. plantar-flexed, lying on the floor)."""
     rots["foot." + s] = body.bend(rots["shin." + s], "foot." + s, "toe3-1." + s, toes_dir)
+
+
+def pelvis_carry(tilt_deg: float) -> np.ndarray:
+    """Rotation in the sagittal plane taking ``dir_xz(a)`` to ``dir_xz(a + tilt_deg)``.
+
+    Applied to a free leg's world directions when the pelvis tilts by ``tilt_deg`` (positive =
+    its head end rises), so the leg keeps its hip angle and moves with the pelvis.
+    """
+    return rot([0.0, -1.0, 0.0], tilt_deg)
 
 
 def ground(p: Posed) -> Posed:
@@ -150,6 +164,7 @@ class Poser:
         arch = state.fault("low_back_arch")
         # lumbar lifted: pelvis rises towards the lumbar joint, chest descends from it
         rots = torso_rotations(b, dir_xz(arch / 2), dir_xz(-arch / 2), UP)
+        carry = pelvis_carry(arch / 2)
         e = state.extension
         leg_side = _SIDE[state.side] if state.side else "L"
         arm_side = _OTHER[leg_side]
@@ -157,8 +172,8 @@ class Poser:
         out = dir_xz(180.0 - (state.leg_target_deg - state.fault("leg_drop")))
         add_arm(b, rots, arm_side, nlerp(UP, overhead, e), nlerp(UP, overhead, e))
         add_arm(b, rots, leg_side, UP, UP)
-        add_leg(b, rots, leg_side, nlerp(UP, out, e), nlerp(FEETWARD, out, e))
-        add_leg(b, rots, arm_side, UP, FEETWARD)
+        add_leg(b, rots, leg_side, carry @ nlerp(UP, out, e), carry @ nlerp(FEETWARD, out, e))
+        add_leg(b, rots, arm_side, carry @ UP, carry @ FEETWARD)
         return ground(level(b.pose(rots), self.seat, self.upper_back))
 
     # --- bird-dog -------------------------------------------------------------------------
@@ -170,6 +185,7 @@ class Poser:
         sag = state.fault("back_sag")
         roll = state.fault("hip_rotation") * (1.0 if leg_side == "L" else -1.0)  # lift the raised leg's hip
         ext_leg = dir_xz(180.0 - state.fault("leg_too_high"))
+        carry = pelvis_carry(-sag / 2)
         hand = self.sided["hand." + leg_side]  # the supporting hand is on the moving leg's side
         knee = self.sided["knee." + arm_side]
 
@@ -179,7 +195,7 @@ class Poser:
             add_arm(b, rots, leg_side, DOWN, DOWN)
             add_arm(b, rots, arm_side, nlerp(DOWN, HEADWARD, e), nlerp(DOWN, HEADWARD, e))
             add_leg(b, rots, arm_side, DOWN, FEETWARD)
-            add_leg(b, rots, leg_side, nlerp(DOWN, ext_leg, e), nlerp(FEETWARD, ext_leg, e))
+            add_leg(b, rots, leg_side, carry @ nlerp(DOWN, ext_leg, e), carry @ nlerp(FEETWARD, ext_leg, e))
             return b.pose(rots)
 
         def gap(p: Posed) -> float:  # supporting hand minus supporting knee
