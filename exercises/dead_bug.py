@@ -11,11 +11,14 @@ Metrics (degrees unless named otherwise, NaN when not measurable):
 * ``leg_elevation_deg``: the moving leg's hip->ankle line above horizontal (the floor), positive up.
   ``leg_drop`` = ``target_leg_elevation_deg - leg_elevation_deg`` while extended.
 * ``trunk_pitch_deg``: the shoulder-hip line above horizontal (positive = shoulders higher).
-* ``arch_deg``: the low-back-arch proxy: how far ``trunk_pitch_deg`` has moved from its
-  start-of-set baseline (mean over the first ``baseline_s`` in tabletop), times
-  ``arch_sign``. Lumbar extension tilts the pelvis against the chest, so with shoulders and
-  sacrum on the floor the shoulder-hip line rotates; a leg lowered too far is the usual cause,
-  which ``leg_drop`` catches directly.
+* ``arch_deg``: the low-back-arch proxy, positive = arching. Lumbar extension comes with an
+  anterior pelvic tilt, and the pelvis carries the legs (they are in the air; the hip angles do
+  not change by themselves), so the supporting tabletop thigh leans towards the feet. The proxy
+  is the supporting leg's trunk-thigh angle (near shoulder->hip against that leg's hip->knee)
+  minus its start-of-set tabletop value, while the other leg is out. Rendered with the pelvis
+  carrying the legs, a 15 deg arch moves it ~11 deg (ground truth; MediaPipe lite ~17), clean
+  reps -5..+2 deg. An arch the person cancels by flexing the hip moves no landmark and is not
+  seen; a leg lowered too far, its usual cause, is ``leg_drop``.
 * ``arm_reach_deg``: largest shoulder angle (hip-shoulder-wrist) of either arm, 90 = to the
   ceiling, ~170 = overhead.
 """
@@ -53,14 +56,13 @@ class DeadBugConfig:
     target_leg_elevation_deg: float = 30.0
     leg_drop_on_deg: float = 4.0  # MediaPipe reads the rendered 30 deg leg as ~32 and a 15 deg drop as ~24
     leg_drop_off_deg: float = 2.0
-    arch_on_deg: float = 6.0
-    arch_off_deg: float = 4.0
-    arch_sign: float = 0.0  # +1: shoulders rise = arch, -1: the opposite, 0: either way (abs)
+    arch_on_deg: float = 7.0  # supporting thigh drift toward the feet; rendered 15 deg arch ~11-17
+    arch_off_deg: float = 5.0
     arch_gain: float = 1.0  # calibration of the proxy to degrees of lumbar extension
     baseline_s: float = 0.6
     start_arm_angle_deg: float = 90.0  # shoulder angle (hip-shoulder-wrist) at the start
     full_arm_angle_deg: float = 165.0  # ... at full reach (arm overhead)
-    fault_min_on_s: float = 0.2
+    fault_min_on_s: float = 0.1
     fault_min_off_s: float = 0.3
     hold_target_s: float = 2.0
     reps: RepConfig = field(default_factory=lambda: RepConfig(max_hold_peak_frac=1.05))
@@ -72,8 +74,6 @@ class DeadBugConfig:
             on, off = getattr(self, a), getattr(self, b)
             if not 0 < off <= on < 90:
                 raise ValueError(f"DeadBugConfig needs 0 < {b} <= {a} < 90, got {a}={on!r} {b}={off!r}")
-        if self.arch_sign not in (-1.0, 0.0, 1.0):
-            raise ValueError(f"arch_sign must be -1, 0 or 1, got {self.arch_sign!r}")
         if not self.arch_gain > 0:
             raise ValueError(f"arch_gain must be > 0, got {self.arch_gain!r}")
         if not self.start_angle_deg < self.full_hip_angle_deg <= 180:
@@ -99,7 +99,7 @@ class DeadBugChecker(ExtensionChecker):
                 FaultRule(LEG_DROP, c.leg_drop_on_deg, c.leg_drop_off_deg, c.fault_min_on_s, c.fault_min_off_s))
 
     def on_reset(self) -> None:
-        self._baseline = BaselineTracker(self.config.baseline_s)
+        self._thigh0 = {s: BaselineTracker(self.config.baseline_s) for s in Side}
 
     def measure(self, frame: PoseFrame, near: Side, moving: Side | None) -> Measure:
         c = self.config
@@ -124,16 +124,17 @@ class DeadBugChecker(ExtensionChecker):
         posture = math.isfinite(pitch) and abs(pitch) <= c.max_trunk_incline_deg
         armed = posture and math.isfinite(elev[near]) and elev[near] >= c.min_tabletop_ankle_elevation_deg \
             and not self.reps_machine.in_rep
+        thigh = {s: self._trunk_thigh_deg(frame, sh - hip_n, s) for s in Side}
         if armed and (ext[near] if math.isfinite(ext[near]) else 1.0) <= c.reps.rest_frac:
-            self._baseline.add(pitch, frame.timestamp_s)
+            for s in Side:
+                self._thigh0[s].add(thigh[s], frame.timestamp_s)
         arch = float("nan")
-        if self._baseline.ready and math.isfinite(pitch):
-            d = (pitch - self._baseline.value) * c.arch_gain
-            arch = abs(d) if c.arch_sign == 0 else d * c.arch_sign
-        side = moving if moving is not None else None
-        leg_elev = elev[side] if side is not None else float("nan")
-        mags = {"low_back_arch": arch}
-        if side is not None and self.reps_machine.phase in ("holding",):
+        support = moving.other if moving is not None else None
+        if support is not None and self._thigh0[support].ready and math.isfinite(thigh[support]):
+            arch = (thigh[support] - self._thigh0[support].value) * c.arch_gain
+        leg_elev = elev[moving] if moving is not None else float("nan")
+        mags = {"low_back_arch": arch} if moving is not None else {}
+        if moving is not None and self.reps_machine.phase in ("holding",):
             mags["leg_drop"] = c.target_leg_elevation_deg - leg_elev
         arms = [g.joint_angle_deg(frame.point(sided("hip", s)), frame.point(sided("shoulder", s)),
                                   frame.point(sided("wrist", s))) for s in Side
@@ -149,3 +150,10 @@ class DeadBugChecker(ExtensionChecker):
             else:
                 arm_ext[s] = float("nan")
         return Measure(ext=ext, arm_ext=arm_ext, posture=posture, armed=armed, metrics=metrics, mags=mags)
+
+    def _trunk_thigh_deg(self, frame: PoseFrame, trunk, s: Side) -> float:
+        """Angle between the trunk (hip->shoulder) and side ``s``'s thigh (hip->knee), degrees;
+        90 in tabletop, growing as the thigh leans toward the feet. NaN if the knee is not visible."""
+        if frame.vis(sided("knee", s)) < self.config.gate.min_distal_visibility:
+            return float("nan")
+        return g.angle_between_deg(trunk, frame.point(sided("knee", s)) - frame.point(sided("hip", s)))

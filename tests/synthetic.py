@@ -156,8 +156,11 @@ def bird_dog_frame(t: float, side: str = "right", ext: float = 0.0, roll_deg: fl
 
 
 def dead_bug_frame(t: float, side: str = "right", ext: float = 0.0, leg_elev_deg: float = 30.0,
-                   trunk_tilt_deg: float = 0.0) -> PoseFrame:
-    """Lying on the back, head to the left (so the right side is near), tabletop legs."""
+                   trunk_tilt_deg: float = 0.0, pelvis_tilt_deg: float = 0.0) -> PoseFrame:
+    """Lying on the back, head to the left (so the right side is near), tabletop legs.
+
+    ``pelvis_tilt_deg``: an arch's anterior pelvic tilt; the pelvis carries both legs, so every
+    thigh and shin turns that far toward the feet (hip and knee angles unchanged)."""
     xy, vis = _empty()
     e = min(max(ext, 0.0), 1.0)
     hip_r = np.array([380.0, 380.0])
@@ -166,9 +169,9 @@ def dead_bug_frame(t: float, side: str = "right", ext: float = 0.0, leg_elev_deg
     for s, off in (("RIGHT", np.zeros(2)), ("LEFT", FAR_OFFSET_PX)):
         sh, hip = sh_r + off, hip_r + off
         moving_leg = s == side.upper()
-        thigh_deg = 90 + (leg_elev_deg - 90) * e if moving_leg else 90.0  # up -> toward the feet
+        thigh_deg = (90 + (leg_elev_deg - 90) * e if moving_leg else 90.0) - pelvis_tilt_deg  # up -> feet
         knee = hip + THIGH * _dir(thigh_deg)
-        shin_deg = 0 + (leg_elev_deg - 0) * e if moving_leg else 0.0
+        shin_deg = (0 + (leg_elev_deg - 0) * e if moving_leg else 0.0) - pelvis_tilt_deg
         ankle = knee + SHIN * _dir(shin_deg)
         moving_arm = s != side.upper()
         arm_deg = 90 + 80 * e if moving_arm else 90.0  # up -> overhead (toward the head side)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from exercises.base import RepVerdict
@@ -42,14 +44,29 @@ def test_dead_bug_leg_drop_flagged_in_the_hold():
         assert r.verdict is RepVerdict.FAULT
 
 
-def test_dead_bug_arch_proxy_catches_trunk_tilt_against_baseline():
+def test_dead_bug_arch_seen_as_the_supporting_thigh_carried_toward_the_feet():
     def fn(t):
         side, e = SCHED(t)
-        return dead_bug_frame(t, side, e, trunk_tilt_deg=10.0 if e > 0.99 else 0.0)
+        return dead_bug_frame(t, side, e, leg_elev_deg=40.0, pelvis_tilt_deg=10.0 if e > 0.99 else 0.0)
     verdicts, s = run(DeadBugChecker(), fn)
     assert all(any(f.type == "low_back_arch" for f in r.faults) for r in s.reps)
+    assert all(r.verdict is RepVerdict.FAULT for r in s.reps)
     assert s.seconds_lost_by_fault["low_back_arch"] > 4.0
-    assert max(v.metrics.get("arch_deg", 0) or 0 for v in verdicts) == pytest.approx(10.0, abs=1.0)
+    arch = [v.metrics["arch_deg"] for v in verdicts if math.isfinite(v.metrics.get("arch_deg", math.nan))]
+    assert max(arch) == pytest.approx(10.0, abs=1.0) and min(arch) > -1.0
+
+
+def test_dead_bug_arch_not_flagged_for_a_tilted_trunk_or_a_low_leg_alone():
+    # The whole body tilted in the picture (camera not level) or the extended leg alone lower:
+    # the supporting thigh keeps its angle to the trunk, so no arch.
+    def fn(t):
+        side, e = SCHED(t)
+        return dead_bug_frame(t, side, e, trunk_tilt_deg=8.0 if e > 0.99 else 0.0)
+    verdicts, s = run(DeadBugChecker(), fn)
+    assert not any("low_back_arch" in v.active_faults for v in verdicts)
+    verdicts, s = run(DeadBugChecker(), lambda t: dead_bug_frame(t, *SCHED(t), leg_elev_deg=12.0))
+    assert not any("low_back_arch" in v.active_faults for v in verdicts)
+    assert s.seconds_lost_by_fault["leg_drop"] > 4.0
 
 
 def test_dead_bug_partial_reach_is_incomplete_not_counted():
@@ -92,7 +109,7 @@ def test_bird_dog_hold_target_in_coaching():
 
 
 @pytest.mark.parametrize("cls, kwargs", [
-    (DeadBugConfig, {"arch_sign": 2.0}),
+    (DeadBugConfig, {"arch_gain": 0.0}),
     (DeadBugConfig, {"leg_drop_on_deg": 3.0, "leg_drop_off_deg": 5.0}),
     (BirdDogConfig, {"roll_2d_gain": 0.0}),
     (BirdDogConfig, {"full_leg_drop_deg": 90.0}),
