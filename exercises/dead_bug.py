@@ -56,8 +56,8 @@ class DeadBugConfig:
     target_leg_elevation_deg: float = 30.0
     leg_drop_on_deg: float = 4.0  # MediaPipe reads the rendered 30 deg leg as ~32 and a 15 deg drop as ~24
     leg_drop_off_deg: float = 2.0
-    arch_on_deg: float = 7.0  # supporting thigh drift toward the feet; rendered 15 deg arch ~11-17
-    arch_off_deg: float = 5.0
+    arch_on_deg: float = 11.0  # MediaPipe lite, rendered: clean reps <= 9.4, a 10 deg arch >= 11.3, 15 deg 12-27
+    arch_off_deg: float = 8.0
     arch_gain: float = 1.0  # calibration of the proxy to degrees of lumbar extension
     baseline_s: float = 0.6
     start_arm_angle_deg: float = 90.0  # shoulder angle (hip-shoulder-wrist) at the start
