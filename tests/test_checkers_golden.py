@@ -18,7 +18,8 @@ GOLDEN = sorted(DATA.glob("golden_*.npz"))
 # What the clips really show (rendered labels / real-clip labels).
 TRUTH = {
     "golden_bird_dog_clean": {"reps_by_side": {"left": 2, "right": 2}, "fault_types": []},
-    "golden_bird_dog_hip_roll": {"reps_by_side": {"left": 1, "right": 1}, "fault_types": ["hip_rotation"]},
+    "golden_bird_dog_hip_roll_25": {"reps_by_side": {"left": 1, "right": 2}, "fault_types": ["hip_rotation"]},
+    "golden_dead_bug_arch": {"reps_by_side": {"left": 2, "right": 1}, "fault_types": ["low_back_arch"]},
     "golden_dead_bug_clean": {"reps_by_side": {"left": 2, "right": 2}, "fault_types": []},
     "golden_plank_knees": {"hold_s": 8.0, "fault_types": []},
     "golden_plank_oblique_sag": {"hold_s": 12.0, "fault_types": ["hip_sag"]},

@@ -47,13 +47,13 @@ def test_dead_bug_leg_drop_flagged_in_the_hold():
 def test_dead_bug_arch_seen_as_the_supporting_thigh_carried_toward_the_feet():
     def fn(t):
         side, e = SCHED(t)
-        return dead_bug_frame(t, side, e, leg_elev_deg=40.0, pelvis_tilt_deg=10.0 if e > 0.99 else 0.0)
+        return dead_bug_frame(t, side, e, leg_elev_deg=40.0, pelvis_tilt_deg=14.0 if e > 0.99 else 0.0)
     verdicts, s = run(DeadBugChecker(), fn)
     assert all(any(f.type == "low_back_arch" for f in r.faults) for r in s.reps)
     assert all(r.verdict is RepVerdict.FAULT for r in s.reps)
     assert s.seconds_lost_by_fault["low_back_arch"] > 4.0
     arch = [v.metrics["arch_deg"] for v in verdicts if math.isfinite(v.metrics.get("arch_deg", math.nan))]
-    assert max(arch) == pytest.approx(10.0, abs=1.0) and min(arch) > -1.0
+    assert max(arch) == pytest.approx(14.0, abs=1.0) and min(arch) > -1.0
 
 
 def test_dead_bug_arch_not_flagged_for_a_tilted_trunk_or_a_low_leg_alone():
