@@ -28,6 +28,8 @@ EXERCISES: dict[str, ExerciseSpec] = {
             "targets": ("One straight line from shoulders to heels, neck long, breathe steadily. Build up from "
                         "15-30 s on the knees to 45 s, then 60 s; progress by no more than about 10 % a week. "
                         + _FEEDBACK_NOTE),
+            "limits": ("Judged side-on only. The pose model sees your shoulders, hips and ankles as points, so it "
+                       "measures the hip line, not the curve of your lower back."),
         }),
     "dead_bug": ExerciseSpec(
         name="dead_bug", display_name="Dead bug", make_checker=lambda config=None: DeadBugChecker(config),
@@ -37,10 +39,13 @@ EXERCISES: dict[str, ExerciseSpec] = {
         guide={
             "setup": _SIDE_SETUP + " Lie on your back with hips and knees at 90 degrees and arms to the ceiling.",
             "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach out and return. Hold at "
-                       "full reach. Lower back arching (the shoulder-hip line tilting from where it started), the "
-                       "leg dropping too low, rushing, and reaches that stop short."),
+                       "full reach. Lower back arching (seen as the bent leg's knee drifting away from you while "
+                       "the other leg is out), the leg dropping too low, rushing, and reaches that stop short."),
             "targets": ("Slow: about 4 s out, hold 2 s, 4 s back. Keep the lower back gently on the floor and stop "
                         "before it arches. 10 per side, breathing steadily. " + _FEEDBACK_NOTE),
+            "limits": ("The pose model has no points along your spine. An arch shows when it tilts your pelvis and "
+                       "the pelvis carries your legs; an arch you hide by pulling the bent knee in is not seen. A "
+                       "hand under your lower back is still the best check."),
         }),
     "bird_dog": ExerciseSpec(
         name="bird_dog", display_name="Bird-dog", make_checker=lambda config=None: BirdDogChecker(config),
@@ -54,6 +59,10 @@ EXERCISES: dict[str, ExerciseSpec] = {
                        "rounding, the leg lifted above hip level, and rushing."),
             "targets": ("Reach to one long line with hips level, hold 5-10 s, 10-12 per side, breathing steadily. "
                         + _FEEDBACK_NOTE),
+            "limits": ("From the side your far hip is hidden, so only a large hip rotation (about 20 degrees or "
+                       "more) is flagged; a smaller one is not. A sagging lower back shows only as the leg rising "
+                       "above hip level or the whole trunk tilting. A mirror, or someone watching from behind, "
+                       "checks that your hips stay level."),
         }),
 }
 
