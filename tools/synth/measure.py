@@ -80,7 +80,13 @@ def fault_proxy(kind: str, p: np.ndarray, names: Sequence[str], moving_left: np.
     sh, hp = _mid(p, names, "shoulder"), _mid(p, names, "hip")
     if kind in ("hip_sag", "hip_pike"):
         return _signed_line_dev(sh, hp, _mid(p, names, "ankle"))
-    if kind in ("low_back_arch", "back_sag"):
+    if kind == "low_back_arch":  # supporting (non-moving) thigh against the trunk, + = toward the feet
+        hip = np.where(moving_left[:, None], p[:, names.index("right_hip")], p[:, names.index("left_hip")])
+        knee = np.where(moving_left[:, None], p[:, names.index("right_knee")], p[:, names.index("left_knee")])
+        u, w = sh - hp, knee - hip
+        cos = np.sum(u * w, -1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(w, axis=-1))
+        return np.degrees(np.arccos(np.clip(cos, -1, 1)))
+    if kind == "back_sag":
         return _angle_deg(sh - hp)  # torso inclination
     if kind == "hip_rotation":
         torso = np.linalg.norm(sh - hp, axis=-1)
@@ -92,7 +98,7 @@ def fault_proxy(kind: str, p: np.ndarray, names: Sequence[str], moving_left: np.
     raise ValueError(f"no proxy for {kind!r}")
 
 
-PROXY_UNIT = {"hip_sag": "deg", "hip_pike": "deg", "low_back_arch": "deg torso tilt", "back_sag": "deg torso tilt",
+PROXY_UNIT = {"hip_sag": "deg", "hip_pike": "deg", "low_back_arch": "deg support thigh", "back_sag": "deg torso tilt",
               "hip_rotation": "hip gap/torso", "leg_drop": "deg leg elev.", "leg_too_high": "deg leg elev."}
 
 
@@ -192,8 +198,9 @@ def to_markdown(results: dict[Path, list[dict]], render: dict[str, dict]) -> str
             "",
             "Change of a simple 2D proxy between the fault's full-magnitude interval and clean held frames",
             "(same moving side where possible), from the ground-truth joints and from MediaPipe.",
-            "Proxies: plank = signed 180 - shoulder-hip-ankle angle (+ = hip below the line); arch / back sag =",
-            "torso (hip to shoulder) elevation; hip rotation = vertical gap between the hips / torso length;",
+            "Proxies: plank = signed 180 - shoulder-hip-ankle angle (+ = hip below the line); dead-bug arch =",
+            "trunk to supporting-thigh angle (+ = thigh toward the feet); back sag = torso (hip to shoulder)",
+            "elevation; hip rotation = vertical gap between the hips / torso length;",
             "leg drop / leg too high = moving leg (hip to ankle) elevation.",
             "",
             "| clip | fault | magnitude | proxy | ground truth change | MediaPipe change |",
