@@ -77,7 +77,7 @@ class BirdDogConfig:
     back_gain: float = 1.0
     baseline_s: float = 0.6
     full_arm_drop_deg: float = 15.0  # arm this far below horizontal counts as full reach
-    fault_min_on_s: float = 0.1
+    fault_min_on_s: float = 0.05  # landmarks are One-Euro smoothed already; hysteresis + min_off keep it steady
     fault_min_off_s: float = 0.3
     hold_target_s: float = 5.0  # 5-10 s
     reps: RepConfig = field(default_factory=RepConfig)

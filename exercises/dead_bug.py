@@ -62,7 +62,7 @@ class DeadBugConfig:
     baseline_s: float = 0.6
     start_arm_angle_deg: float = 90.0  # shoulder angle (hip-shoulder-wrist) at the start
     full_arm_angle_deg: float = 165.0  # ... at full reach (arm overhead)
-    fault_min_on_s: float = 0.1
+    fault_min_on_s: float = 0.05  # landmarks are One-Euro smoothed already; hysteresis + min_off keep it steady
     fault_min_off_s: float = 0.3
     hold_target_s: float = 2.0
     reps: RepConfig = field(default_factory=lambda: RepConfig(max_hold_peak_frac=1.05))
