@@ -223,10 +223,15 @@ def summary_metrics(summary, spec, narrow: bool = False) -> None:
 def pain_after_form(s: CoachSession, session_id: int, key: str) -> None:
     with st.form(f"pain_{key}_{session_id}"):
         st.markdown("**How is your back now?**")
-        after = st.slider("Pain now (0-10)", 0, 10, 0)
+        rated = st.select_slider("Pain now (0 = none, 10 = worst)", options=["not rated", *range(11)],
+                                 value="not rated")
         sharp = st.checkbox("I felt sharp or shooting pain")
         radiating = st.checkbox("Pain spread into my buttock or leg")
+        after = None if rated == "not rated" else int(rated)
         if st.form_submit_button("Save pain rating"):
+            if after is None and not (sharp or radiating):
+                st.warning("Choose a pain rating (or tick a box) before saving: nothing was saved.")
+                return
             with open_history(s) as h:
                 if h is not None:
                     h.set_pain(session_id, after=after, sharp=sharp, radiating=radiating)

@@ -93,7 +93,11 @@ def test_upload_plank_then_review_pain_and_delete(tmp_path, monkeypatch):
     table = next(d for d in at.dataframe if "pain before" in d.value.columns).value
     assert list(table["id"]) == [row.id]
     assert at.get("vega_lite_chart"), "no progress chart"
-    at.slider[0].set_value(5)  # the pain-after form is the only slider in the main area ...
+    at.button[0].click().run()  # "Save pain rating" untouched: nothing is recorded as a 0
+    assert any("nothing was saved" in t for t in _texts(at.warning)), _texts(at.warning)
+    with History(db) as h:
+        assert h.get(row.id).pain_after is None
+    at.select_slider[0].set_value(5)  # the pain-after form is the only select slider in the main area ...
     at.button[0].click().run()  # ... sent with "Save pain rating" (form submit)
     stop = [t for t in _texts(at.error) if "clinician" in t and "rose from 2 to 5" in t]
     assert stop, _texts(at.error)
