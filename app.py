@@ -159,6 +159,9 @@ def scoreboard(status: LiveStatus, spec) -> None:
         box = st.warning if cue.severity >= Severity.WARNING else (
             st.success if cue.severity == Severity.POSITIVE else st.info)
         box(f"Cue: {cue.message}")
+    if status.crowded:
+        st.warning("More than one person in view: formcoach follows one person and may switch to the wrong "
+                   "one. Ask others to step out of the picture.")
     if not v.judgeable:
         st.info("Can't judge from this view. " + spec.guide.get("setup", "Turn side-on to the camera, whole body "
                                                               "in the picture."))

@@ -93,6 +93,12 @@ class LiveStatus:
     cue_seq: int = 0  # increases whenever a new cue starts: the page speaks it once
     elapsed_s: float = 0.0  # media time since the first frame
     error: str | None = None
+    people_in_view: int = -1  # people found at the latest check (-1: not checked yet)
+
+    @property
+    def crowded(self) -> bool:
+        """More than one person in view: the tracker may follow the wrong one."""
+        return self.people_in_view >= 2
 
 
 PipelineFactory = Callable[[], Any]  # -> object with process(image_bgr, t) -> (PoseFrame, FrameVerdict|None)
@@ -108,11 +114,17 @@ class LiveCoach:
         pipeline_factory: builds the per-stream pipeline (tests inject a fake); default
             ``CoachPipeline(exercise, pose)``.
         clock: wall clock for fps/latency only.
+        people_check_interval_s: media seconds between checks for a second person (one extra
+            single-image inference each, in the worker thread); None = never.
+        people_counter_factory: builds the counter (object with ``count(image_bgr) -> int``);
+            default ``vision.pose.PeopleCounter`` on the same model.
     """
 
     def __init__(self, exercise: str, pose: PoseOptions | None = None, *, mirror: bool = True,
                  pipeline_factory: PipelineFactory | None = None, timed: bool | None = None,
-                 title: str = "", clock: Callable[[], float] = time.monotonic) -> None:
+                 title: str = "", clock: Callable[[], float] = time.monotonic,
+                 people_check_interval_s: float | None = 2.0,
+                 people_counter_factory: Callable[[], Any] | None = None) -> None:
         self.exercise = exercise
         self.pose_options = pose or PoseOptions(model="lite")
         self.mirror = mirror
@@ -142,11 +154,34 @@ class LiveCoach:
         self.latency_log: deque[tuple[float, float]] = deque(maxlen=LATENCY_LOG_MAX)
         self._last_cue_code: str | None = None
         self._status = LiveStatus()
+        self.people_check_interval_s = people_check_interval_s
+        self._people_factory = people_counter_factory or self._default_people_counter
+        self._people_counter: Any = None
+        self._next_people_check = 0.0
+        self._people = -1
 
     def _default_factory(self):
         from formcoach.engine import CoachPipeline
 
         return CoachPipeline(self.exercise, pose=self.pose_options)
+
+    def _default_people_counter(self):
+        from vision.pose import PeopleCounter
+
+        return PeopleCounter(self.pose_options.model)
+
+    def _check_people(self, image_bgr: np.ndarray, t: float) -> None:
+        """Every ``people_check_interval_s`` of media time, count the people in view (worker thread)."""
+        if self.people_check_interval_s is None or t < self._next_people_check:
+            return
+        self._next_people_check = t + self.people_check_interval_s
+        try:
+            if self._people_counter is None:
+                self._people_counter = self._people_factory()
+            self._people = int(self._people_counter.count(image_bgr))
+        except Exception:  # a failed count must not stop the coaching
+            log.exception("people check failed")
+            self._people = -1
 
     # --- worker thread -----------------------------------------------------------------------
     def __call__(self, frame):
@@ -181,6 +216,7 @@ class LiveCoach:
                     self._pipeline = self._factory()
                     self.pipelines_built += 1
                 pose, verdict = self._pipeline.process(image_bgr, t)
+                self._check_people(image_bgr, t)
             except Exception as e:  # shown on the page and on the frame; the stream keeps going
                 log.exception("live frame failed")
                 error = str(e).splitlines()[0] if str(e) else type(e).__name__
@@ -227,7 +263,7 @@ class LiveCoach:
                 latency_ms=statistics.median(lat), latency_p90_ms=lat[min(len(lat) - 1, int(0.9 * len(lat)))],
                 process_ms=statistics.median(self._proc), detected=bool(pose is not None and pose.detected),
                 verdict=verdict if verdict is not None else s.verdict, cue=cue, cue_seq=seq, elapsed_s=t,
-                error=error)
+                error=error, people_in_view=self._people)
 
     # --- script thread -----------------------------------------------------------------------
     def status(self) -> LiveStatus:
@@ -254,6 +290,9 @@ class LiveCoach:
                     close = getattr(pipe, "close", None)
                     if close is not None:
                         close()
+                counter, self._people_counter = self._people_counter, None
+                if counter is not None and hasattr(counter, "close"):
+                    counter.close()
             with self._status_lock:
                 self._status = replace(self._status, running=False)
             return self._summary

@@ -11,7 +11,7 @@ import pytest
 
 from exercises.base import Cue, ExerciseSummary, FrameVerdict, Severity
 from exercises.pose import Landmark, PoseFrame
-from formcoach.live import ConfigError, LiveCoach, ice_servers_from_env, rtc_configuration
+from formcoach.live import ConfigError, LiveCoach, LiveStatus, ice_servers_from_env, rtc_configuration
 
 W, H = 320, 240
 
@@ -75,9 +75,59 @@ def coach():
         pipes.append(p)
         return p
 
-    c = LiveCoach("dead_bug", pipeline_factory=factory, timed=False, title="Dead bug")
+    c = LiveCoach("dead_bug", pipeline_factory=factory, timed=False, title="Dead bug",
+                  people_counter_factory=lambda: FakeCounter([1]))
     c.pipes = pipes
     return c
+
+
+class FakeCounter:
+    def __init__(self, answers):
+        self.answers, self.calls, self.closed = list(answers), [], False
+
+    def count(self, image_bgr):
+        self.calls.append(image_bgr.shape)
+        a = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(a, Exception):
+            raise a
+        return a
+
+    def close(self):
+        self.closed = True
+
+
+def test_second_person_checked_every_interval_of_media_time():
+    counters = []
+
+    def make():
+        counters.append(FakeCounter([1, 2, 2, RuntimeError("boom"), 1]))
+        return counters[-1]
+
+    c = LiveCoach("dead_bug", pipeline_factory=FakePipeline, timed=False, title="Dead bug",
+                  people_check_interval_s=2.0, people_counter_factory=make)
+    seen = []
+    for i in range(int(10.5 * 30)):  # 10.5 s of 30 fps media time
+        c(_frame(i))
+        seen.append(c.status().people_in_view)
+    (counter,) = counters
+    assert len(counter.calls) == 6  # t = 0, 2, 4, 6, 8, 10
+    assert seen[0] == 1 and seen[2 * 30 + 1] == 2 and c.status().people_in_view == 1
+    assert -1 in seen  # a failed count is "unknown", not fatal
+    assert any(LiveStatus(people_in_view=n).crowded for n in seen) and not c.status().crowded
+    assert c.status().error is None and c.status().frames_processed == len(seen)
+    c.finish()
+    assert counter.closed
+
+
+def test_people_check_can_be_turned_off():
+    def never():
+        raise AssertionError("no counter expected")
+
+    c = LiveCoach("dead_bug", pipeline_factory=FakePipeline, timed=False, title="Dead bug",
+                  people_check_interval_s=None, people_counter_factory=never)
+    for i in range(90):
+        c(_frame(i))
+    assert c.status().people_in_view == -1 and c.status().error is None
 
 
 def test_model_built_once_per_stream_and_closed_at_stop(coach):
@@ -111,7 +161,8 @@ def test_data_unmirrored_display_mirrored(coach):
 
 
 def test_no_mirror_option():
-    c = LiveCoach("dead_bug", pipeline_factory=FakePipeline, timed=False, title="x", mirror=False)
+    c = LiveCoach("dead_bug", pipeline_factory=FakePipeline, timed=False, title="x", mirror=False,
+                  people_check_interval_s=None)
     out = c(_frame(0, red_col=40)).to_ndarray(format="bgr24")
     band = out[H // 2 - 30:H // 2 - 10]
     assert band[:, 40, 2].min() == 255 and band[:, W - 1 - 40, 2].max() == 0
@@ -147,7 +198,7 @@ def test_errors_are_reported_not_fatal():
         def process(self, image_bgr, t):
             raise RuntimeError("model exploded\nsecond line")
 
-    c = LiveCoach("dead_bug", pipeline_factory=Broken, timed=False, title="x")
+    c = LiveCoach("dead_bug", pipeline_factory=Broken, timed=False, title="x", people_check_interval_s=None)
     out = c(_frame(0))
     assert isinstance(out, av.VideoFrame)
     s = c.status()
@@ -156,7 +207,8 @@ def test_errors_are_reported_not_fatal():
 
 def test_fps_and_latency_from_injected_clock():
     now = [100.0]
-    c = LiveCoach("dead_bug", pipeline_factory=FakePipeline, timed=False, title="x", clock=lambda: now[0])
+    c = LiveCoach("dead_bug", pipeline_factory=FakePipeline, timed=False, title="x", clock=lambda: now[0],
+                  people_check_interval_s=None)
     for i in range(30):
         now[0] = 100.0 + i / 30 + 0.010  # frames arrive 10 ms after capture, processing takes no clock time
         c.process_image(np.zeros((H, W, 3), np.uint8), i / 30)
@@ -212,7 +264,23 @@ def test_real_model_through_the_callback_counts_from_frame_pts():
             assert (out.width, out.height) == (f.width, f.height)
     s = coach.status()
     assert coach.pipelines_built == 1 and s.frames_processed == s.frames_in > 0 and s.error is None
-    assert s.detected
+    assert s.detected and s.people_in_view == 1 and not s.crowded
     summary = coach.finish()
     assert summary.exercise == exercise and sum(summary.reps_by_side.values()) >= 1
     assert coach.duration_s == pytest.approx(s.elapsed_s) and coach.duration_s > 5
+
+
+@pytest.mark.slow
+def test_real_second_person_is_reported_live():
+    """Two people side by side (a real clip next to its mirror image) through the real models."""
+    from conftest import person_frames
+
+    frames, fps = person_frames(20)
+    for pair, expected in ((False, 1), (True, 2)):
+        coach = LiveCoach("plank", people_check_interval_s=0.25)
+        for i, f in enumerate(frames):
+            img = np.ascontiguousarray(np.concatenate([f, f[:, ::-1]], axis=1)) if pair else f
+            coach.process_image(img, i / fps)
+        s = coach.status()
+        coach.finish()
+        assert s.error is None and s.people_in_view == expected and s.crowded == pair
