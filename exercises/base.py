@@ -78,11 +78,12 @@ class RepRecord:
     faults: tuple[Fault, ...]
     verdict: RepVerdict
     coaching: str  # one line for the user about this rep
+    unchecked: tuple[str, ...] = ()  # fault codes that could not be judged in this rep's hold (limb hidden)
 
     def to_dict(self) -> dict[str, Any]:
         return {"side": self.side, "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
                 "hold_s": round(self.hold_s, 3), "faults": [f.to_dict() for f in self.faults],
-                "verdict": self.verdict.value, "coaching": self.coaching}
+                "verdict": self.verdict.value, "coaching": self.coaching, "unchecked": list(self.unchecked)}
 
 
 @dataclass(frozen=True)

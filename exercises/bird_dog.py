@@ -188,7 +188,10 @@ class BirdDogChecker(ExtensionChecker):
             # Signed toward the fault: the moving leg's hip lifting (roll is + when the left hip is up).
             mags["hip_rotation"] = roll * sign
         if in_rep and self.reps_machine.phase == "holding":
-            mags["leg_too_high"] = leg_elev
+            # Only a leg seen reaching back can be judged: MediaPipe draws a hidden far leg hanging
+            # down while the near arm shows the rep (the rep then records leg height as unchecked).
+            seen = moving is not None and ext.get(moving, math.nan) >= c.reps.full_exit_frac
+            mags["leg_too_high"] = leg_elev if seen else math.nan
         metrics = {"hip_roll_deg": roll, "leg_elevation_deg": leg_elev, "back_bend_deg": bend,
                    "trunk_pitch_deg": pitch}
         arm_ext = {}

@@ -23,6 +23,10 @@ from .cues import RUSHING, CueSchedulerConfig, CueSpec
 from .gate import GateConfig
 from .pose import PoseFrame, Side
 
+MIN_JUDGED_HOLD_SHARE = 0.5  # a fault judged in less of the hold than this is reported as unchecked
+UNCHECKED_WHAT = {"leg_too_high": "leg height", "leg_drop": "leg height", "hip_rotation": "hips level",
+                  "low_back_arch": "lower back", "back_sag": "back line", "back_arch": "back line"}
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -73,6 +77,7 @@ class ExtensionChecker:
         self.good_form_s = 0.0
         self.moving: Side | None = None
         self._rep_faults: dict[str, float] = {}
+        self._hold_judged: dict[str, list[int]] = {}  # fault code -> [hold frames judged, hold frames]
         self.on_reset()
 
     def on_reset(self) -> None:
@@ -124,6 +129,11 @@ class ExtensionChecker:
         active = core.update_faults(m.mags if judging else {}, judging)
         for code in active:
             self._rep_faults[code] = max(self._rep_faults.get(code, 0.0), abs(m.mags.get(code, 0.0)))
+        if judging and self.reps_machine.phase == "holding":
+            for rule in core.rules:
+                n = self._hold_judged.setdefault(rule.cue.code, [0, 0])
+                n[0] += math.isfinite(m.mags.get(rule.cue.code, math.nan))
+                n[1] += 1
         if judging and not active and (m.posture or self.reps_machine.in_rep):
             self.good_form_s += core.dt
         candidates = [r.cue for r in core.rules if r.cue.code in active]
@@ -168,9 +178,16 @@ class ExtensionChecker:
         else:
             verdict = RepVerdict.GOOD
             coaching = "Good rep - steady and controlled."
+        unchecked = tuple(code for code, (judged, n) in self._hold_judged.items()
+                          if n and judged < MIN_JUDGED_HOLD_SHARE * n and not any(f.type == code for f in faults))
+        if unchecked:
+            coaching += " Not checked, hidden from the camera: " + ", ".join(
+                UNCHECKED_WHAT.get(code, code.replace("_", " ")) for code in unchecked) + "."
         rec = RepRecord(side=ev.side, start_s=ev.start_s, end_s=ev.end_s, hold_s=ev.hold_s,
-                        faults=tuple(sorted(faults, key=lambda f: f.start_s)), verdict=verdict, coaching=coaching)
+                        faults=tuple(sorted(faults, key=lambda f: f.start_s)), verdict=verdict, coaching=coaching,
+                        unchecked=unchecked)
         if commit:
+            self._hold_judged = {}
             self.reps.append(rec)
             if ev.complete:
                 self.reps_by_side[ev.side] += 1

@@ -113,12 +113,14 @@ def analyse_upload(data: bytes, name: str | None, exercise: str, *, keep_dir: Pa
 # --- tables ------------------------------------------------------------------------------------
 
 def rep_rows(summary: ExerciseSummary | None) -> list[dict[str, Any]]:
-    """One row per rep: side, duration, hold, faults, verdict, coaching (seconds, 1 decimal)."""
+    """One row per rep: side, duration, hold, faults, faults it could not check, verdict, coaching
+    (seconds, 1 decimal)."""
     if summary is None:
         return []
     return [{"rep": i + 1, "side": r.side, "start_s": round(r.start_s, 1),
              "duration_s": round(r.end_s - r.start_s, 1), "hold_s": round(r.hold_s, 1),
              "faults": ", ".join(sorted({f.type.replace("_", " ") for f in r.faults})) or "-",
+             "not_checked": ", ".join(c.replace("_", " ") for c in r.unchecked) or "-",
              "verdict": r.verdict.value, "coaching": r.coaching}
             for i, r in enumerate(summary.reps)]
 

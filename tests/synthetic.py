@@ -119,8 +119,11 @@ def plank_frame(t: float, sag_deg: float = 0.0, head_drop_deg: float = 0.0, knee
 
 
 def bird_dog_frame(t: float, side: str = "right", ext: float = 0.0, roll_deg: float = 0.0,
-                   leg_high_deg: float = 0.0) -> PoseFrame:
-    """On all fours, head to the right, right side near. ``side`` is the moving leg."""
+                   leg_high_deg: float = 0.0, far_leg_lost: bool = False) -> PoseFrame:
+    """On all fours, head to the right, right side near. ``side`` is the moving leg.
+
+    ``far_leg_lost``: the far (left) leg is drawn hanging down whatever it does, as MediaPipe lite
+    does with a hidden far leg; the reaching near arm still shows the rep."""
     xy, vis = _empty()
     e = min(max(ext, 0.0), 1.0)
     sh_r = np.array([420.0, 250.0])
@@ -128,7 +131,7 @@ def bird_dog_frame(t: float, side: str = "right", ext: float = 0.0, roll_deg: fl
     pts = {}
     for s, off in (("RIGHT", np.zeros(2)), ("LEFT", FAR_OFFSET_PX)):
         sh, hip = sh_r + off, hip_r + off
-        moving_leg = s == side.upper()
+        moving_leg = s == side.upper() and not (far_leg_lost and s == "LEFT")
         # The thigh swings from straight down to straight back (plus leg_high_deg above it).
         a = math.radians(-90 - (90 + leg_high_deg) * e) if moving_leg else math.radians(-90)
         thigh = np.array([math.cos(a), -math.sin(a)])

@@ -102,6 +102,19 @@ def test_bird_dog_leg_too_high_and_hip_roll():
     assert all(r.verdict is RepVerdict.FAULT for r in s.reps)
 
 
+def test_bird_dog_hidden_far_leg_is_reported_unchecked_not_passed():
+    # The far leg lifted too high but drawn hanging: its height cannot be judged, and the rep says so.
+    _, s = run(BirdDogChecker(), lambda t: bird_dog_frame(t, *SCHED(t), leg_high_deg=20.0, far_leg_lost=True))
+    assert [r.side for r in s.reps] == list(SIDES)  # the near arm still shows the far-leg reps
+    for r in s.reps:
+        if r.side == "left":  # far leg
+            assert r.unchecked == ("leg_too_high",) and not any(f.type == "leg_too_high" for f in r.faults)
+            assert "Not checked" in r.coaching and "leg height" in r.coaching
+            assert r.to_dict()["unchecked"] == ["leg_too_high"]
+        else:  # near leg: seen, judged, flagged
+            assert r.unchecked == () and any(f.type == "leg_too_high" for f in r.faults)
+
+
 def test_bird_dog_hold_target_in_coaching():
     _, s = run(BirdDogChecker(), lambda t: bird_dog_frame(t, *SCHED(t)))
     assert all("5 s" in r.coaching for r in s.reps)  # held ~2 s against the 5-10 s target

@@ -66,7 +66,8 @@ def test_rep_rows_and_csv():
     assert rows[1]["faults"] == "low back arch" and rows[1]["verdict"] == "fault"
     assert rows[0]["duration_s"] == 1.8
     csv = rows_to_csv(rows)
-    assert csv.splitlines()[0] == "rep,side,start_s,duration_s,hold_s,faults,verdict,coaching"
+    assert csv.splitlines()[0] == "rep,side,start_s,duration_s,hold_s,faults,not_checked,verdict,coaching"
+    assert rows[0]["not_checked"] == "-"
     assert len(csv.splitlines()) == 4
     assert rep_rows(None) == [] and rows_to_csv([]) == ""
 
