@@ -62,7 +62,8 @@ EXERCISES: dict[str, ExerciseSpec] = {
             "limits": ("From the side your far hip is hidden, so only a large hip rotation (about 20 degrees or "
                        "more) is flagged; a smaller one is not. A sagging lower back shows only as the leg rising "
                        "above hip level or the whole trunk tilting. A mirror, or someone watching from behind, "
-                       "checks that your hips stay level."),
+                       "checks that your hips stay level. When the leg away from the camera is hidden, that rep "
+                       "says its leg height was not checked: film the other side for those reps."),
         }),
 }
 
