@@ -65,6 +65,8 @@ SAMPLES: tuple[ClipSpec, ...] = (
              faults=(in_hold("dead_bug", RLR, REP_TEMPO, 0, "low_back_arch", 10.0),)),
     ClipSpec("dead_bug_leg_drop", "dead_bug", sides=RLR, tempo=REP_TEMPO, camera=SIDE, body=BODY_A,
              faults=(in_hold("dead_bug", RLR, REP_TEMPO, 0, "leg_drop", 15.0),)),
+    ClipSpec("dead_bug_body_c", "dead_bug", sides=LRLR, tempo=CLEAN_TEMPO_DB, body=BODY_C,
+             camera=Camera(distance_m=3.0, height_m=0.7, azimuth_deg=10.0)),
     ClipSpec("dead_bug_oblique", "dead_bug", sides=LR, tempo=CLEAN_TEMPO_DB, body=BODY_B,
              camera=Camera(distance_m=3.0, height_m=0.9, azimuth_deg=-30.0)),
     # --- bird-dog ----------------------------------------------------------------------------
