@@ -71,7 +71,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     d = report.to_dict()
     brief = {k: d[k] for k in ("exercise", "detection_rate", "reps_by_side", "hold_s", "good_form_s",
                                "seconds_lost_by_fault", "cant_judge_s", "warnings")}
-    brief["reps"] = len(d["reps"])
+    brief["reps"] = [f"{i + 1} {r['side']} {r['start_s']:.1f}-{r['end_s']:.1f}s hold {r['hold_s']:.1f}s "
+                     f"{r['verdict']}: {r['coaching']}" for i, r in enumerate(d["reps"])]
     brief["cues"] = [f"{c['t_s']:.1f}s {c['code']}: {c['message']}" for c in d["cues"]]
     print(json.dumps(brief, indent=1))
     return 0

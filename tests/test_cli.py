@@ -96,3 +96,13 @@ def test_analyze_real_plank_writes_report_and_playable_video(tmp_path):
         assert sum(1 for _ in c.decode(s)) == 240
     brief = json.loads(r.stdout)
     assert brief["detection_rate"] == report["detection_rate"]
+
+
+def test_brief_lists_each_rep_with_its_verdict_and_what_was_not_checked(tmp_path):
+    video = ROOT / "sample_videos" / "bird_dog_leg_high.mp4"  # R L R, the last right rep lifts the leg 20 deg
+    r = run_cli("analyze", video, "--exercise", "bird_dog", "-q")
+    assert r.returncode == 0, r.stderr
+    reps = json.loads(r.stdout)["reps"]
+    assert [line.split()[1] for line in reps] == ["right", "left", "right"]
+    assert "fault: Lift the leg only to hip height" in reps[2]
+    assert "good:" in reps[0] and "Not checked" not in reps[0]
