@@ -124,7 +124,10 @@ class ExtensionChecker:
         metrics = dict(m.metrics)
         metrics["extension_frac"] = ext
         metrics["view_yaw_deg"] = gate.yaw_deg
+        was_in_rep = self.reps_machine.in_rep
         event = self.reps_machine.update(core.t, core.dt, ext, side.value if side else None, m.armed and m.posture)
+        if self.reps_machine.in_rep and not was_in_rep:
+            self._hold_judged = {}  # a new rep: an attempt that never became a rep leaves nothing behind
         judging = gate.form_ok and m.posture
         active = core.update_faults(m.mags if judging else {}, judging)
         for code in active:
