@@ -159,6 +159,7 @@ class LiveCoach:
         self._people_counter: Any = None
         self._next_people_check = 0.0
         self._people = -1
+        self._last_count = -1
 
     def _default_factory(self):
         from formcoach.engine import CoachPipeline
@@ -178,10 +179,14 @@ class LiveCoach:
         try:
             if self._people_counter is None:
                 self._people_counter = self._people_factory()
-            self._people = int(self._people_counter.count(image_bgr))
+            n = int(self._people_counter.count(image_bgr))
         except Exception:  # a failed count must not stop the coaching
             log.exception("people check failed")
-            self._people = -1
+            n = -1
+        # Two checks in a row must agree before a second person is reported (one stray detection
+        # must not flash a warning); a failed check reads as unknown.
+        self._people = n if n < 2 else (min(n, self._last_count) if self._last_count >= 2 else 1)
+        self._last_count = n
 
     # --- worker thread -----------------------------------------------------------------------
     def __call__(self, frame):
