@@ -29,6 +29,7 @@ from tools.synth.timeline import Body as BodySpec
 PELVIS = ("root", "spine05", "pelvis.L", "pelvis.R")
 LUMBAR = ("spine04",)
 CHEST = ("spine03", "spine02", "spine01", "clavicle.L", "clavicle.R", "shoulder01.L", "shoulder01.R")
+NECK = ("neck01", "neck02", "neck03", "head")  # posed only for a head fault; otherwise follows the chest
 
 
 def _limb_groups() -> dict[str, tuple[str, ...]]:
@@ -42,7 +43,8 @@ def _limb_groups() -> dict[str, tuple[str, ...]]:
     return groups
 
 
-GROUPS: dict[str, tuple[str, ...]] = {"pelvis": PELVIS, "lumbar": LUMBAR, "chest": CHEST, **_limb_groups()}
+GROUPS: dict[str, tuple[str, ...]] = {"pelvis": PELVIS, "lumbar": LUMBAR, "chest": CHEST, "neck": NECK,
+                                      **_limb_groups()}
 
 #: anny bone whose head is each ground-truth joint (s = L/R).
 BONE_JOINTS = {"shoulder": "upperarm01", "elbow": "lowerarm01", "wrist": "wrist", "hip": "upperleg01",

@@ -80,6 +80,8 @@ def fault_proxy(kind: str, p: np.ndarray, names: Sequence[str], moving_left: np.
     sh, hp = _mid(p, names, "shoulder"), _mid(p, names, "hip")
     if kind in ("hip_sag", "hip_pike"):
         return _signed_line_dev(sh, hp, _mid(p, names, "ankle"))
+    if kind == "head_drop":  # bend at the shoulder of hip-shoulder-ear, + = ear below the trunk line
+        return -_signed_line_dev(hp, sh, _mid(p, names, "ear"))
     if kind == "low_back_arch":  # supporting (non-moving) thigh against the trunk, + = toward the feet
         hip = np.where(moving_left[:, None], p[:, names.index("right_hip")], p[:, names.index("left_hip")])
         knee = np.where(moving_left[:, None], p[:, names.index("right_knee")], p[:, names.index("left_knee")])
@@ -98,7 +100,8 @@ def fault_proxy(kind: str, p: np.ndarray, names: Sequence[str], moving_left: np.
     raise ValueError(f"no proxy for {kind!r}")
 
 
-PROXY_UNIT = {"hip_sag": "deg", "hip_pike": "deg", "low_back_arch": "deg support thigh", "back_sag": "deg torso tilt",
+PROXY_UNIT = {"hip_sag": "deg", "hip_pike": "deg", "head_drop": "deg neck bend",
+              "low_back_arch": "deg support thigh", "back_sag": "deg torso tilt",
               "hip_rotation": "hip gap/torso", "leg_drop": "deg leg elev.", "leg_too_high": "deg leg elev."}
 
 
@@ -198,7 +201,8 @@ def to_markdown(results: dict[Path, list[dict]], render: dict[str, dict]) -> str
             "",
             "Change of a simple 2D proxy between the fault's full-magnitude interval and clean held frames",
             "(same moving side where possible), from the ground-truth joints and from MediaPipe.",
-            "Proxies: plank = signed 180 - shoulder-hip-ankle angle (+ = hip below the line); dead-bug arch =",
+            "Proxies: plank = signed 180 - shoulder-hip-ankle angle (+ = hip below the line), head drop = bend",
+            "at the shoulder of hip-shoulder-ear (+ = ear below the trunk line); dead-bug arch =",
             "trunk to supporting-thigh angle (+ = thigh toward the feet); back sag = torso (hip to shoulder)",
             "elevation; hip rotation = vertical gap between the hips / torso length;",
             "leg drop / leg too high = moving leg (hip to ankle) elevation.",

@@ -5,7 +5,9 @@ The person lies along x with the head towards +x. Directions are world unit vect
 to the feet along the floor and ``dir_xz(90)`` straight up.
 
 Fault geometry (magnitudes in degrees, as written to the labels):
-* plank ``hip_sag`` / ``hip_pike``: 180 - shoulder-hip-ankle angle, hip below / above the line.
+* plank ``hip_sag`` / ``hip_pike``: 180 - shoulder-hip-ankle angle, hip below / above the line;
+  ``head_drop``: neck flexion from the line of the trunk, the head hanging toward the floor
+  (rotation of neck and head about the base of the neck).
 * dead bug ``low_back_arch``: angle between pelvis and chest segments, the lumbar spine lifted off
   the floor; the pelvis tilts by half of it against the trunk line (anterior tilt) and carries
   both legs with it (hip angles unchanged: the legs are in the air, nothing holds them), so the
@@ -132,6 +134,7 @@ class Poser:
     def plank(self, state: PoseState) -> Posed:
         b = self.body
         sag = state.fault("hip_sag") - state.fault("hip_pike")
+        head_drop = state.fault("head_drop")
         if state.variant == "forearm":
             arms, support = (DOWN, HEADWARD), self.forearms
         elif state.variant == "straight_arm":
@@ -144,6 +147,8 @@ class Poser:
             t = dir_xz(pitch + sag / 2)  # hip -> shoulders
             leg = -dir_xz(pitch - sag / 2)  # hip -> knees / ankles
             rots = torso_rotations(b, t, t, DOWN)
+            if head_drop:
+                rots["neck"] = rot([0.0, 1.0, 0.0], head_drop) @ rots["chest"]  # head end toward the floor
             for s in "LR":
                 add_arm(b, rots, s, *arms)
                 if state.variant == "knees":

@@ -52,6 +52,8 @@ SAMPLES: tuple[ClipSpec, ...] = (
              faults=(Fault("hip_sag", 15.0, 4.0, 8.0, 0.4),)),
     ClipSpec("plank_pike", "plank", "forearm", plank_s=12.0, camera=SIDE, body=BODY_A,
              faults=(Fault("hip_pike", 15.0, 4.0, 8.0, 0.4),)),
+    ClipSpec("plank_head_drop", "plank", "forearm", plank_s=12.0, camera=SIDE, body=BODY_C,
+             faults=(Fault("head_drop", 35.0, 4.0, 8.0, 0.4),)),
     ClipSpec("plank_knees", "plank", "knees", plank_s=8.0, camera=SIDE, body=BODY_B),
     ClipSpec("plank_straight_arm", "plank", "straight_arm", plank_s=8.0, camera=SIDE, body=BODY_C),
     ClipSpec("plank_oblique_sag", "plank", "forearm", plank_s=12.0, body=BODY_B,

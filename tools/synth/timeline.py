@@ -36,8 +36,9 @@ VARIANTS = {
     "bird_dog": ("standard",),
 }
 FAULT_TYPES = {
-    # 180 - shoulder-hip-ankle angle; hips below (sag) or above (pike) the shoulder-ankle line.
-    "plank": ("hip_sag", "hip_pike"),
+    # 180 - shoulder-hip-ankle angle; hips below (sag) or above (pike) the shoulder-ankle line;
+    # neck flexion from the trunk line (head hanging toward the floor).
+    "plank": ("hip_sag", "hip_pike", "head_drop"),
     # lumbar extension between pelvis and chest segments; extended leg below its target line.
     "dead_bug": ("low_back_arch", "leg_drop"),
     # pelvis roll about the long axis; extended leg above horizontal; lumbar sag.
