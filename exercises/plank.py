@@ -6,7 +6,12 @@ Metrics (degrees, NaN when not measurable), all on the body side nearest the cam
   the knees), ``180 - angle(shoulder, hip, ankle)``, **positive = hips sag toward the floor**
   (image down), negative = hips piked up. Sign from the hip's offset off the line.
 * ``head_drop_deg``: bend at the shoulder of hip-shoulder-ear, positive = head dropped below the
-  line of the trunk (neck flexed toward the floor), negative = head craned up.
+  line of the trunk (neck flexed toward the floor), negative = head craned up. The ear turns about
+  the base of the neck, not the shoulder, so this reads far less than the neck flexion: a
+  rendered 35 deg neck drop moves it ~13 deg. Neutral necks read -20..+18 deg across real and
+  rendered planks (bodies and MediaPipe's ear point differ), so the fault is measured from the
+  hold's own start (``head_reference_deg``: its first ``pike_baseline_s``, clamped to
+  ``[head_ref_floor_deg, head_ref_cap_deg]`` so a head already hanging at the start cannot hide).
 * ``view_yaw_deg``: how far the camera is from side-on (see ``exercises.gate``).
 
 In position ("holding") when the trunk is roughly horizontal, the shoulder is stacked over the
@@ -53,9 +58,11 @@ class PlankConfig:
     #   piked reading, so settling into position is not mistaken for a pike) ...
     pike_baseline_floor_deg: float = -15.0  # ... trusted down to this much pike (MediaPipe reads real
     #   planks 5-14 deg piked; a start beyond this is itself a pike)
-    head_drop_on_deg: float = 25.0
-    head_drop_off_deg: float = 18.0
-    head_drop_min_on_s: float = 1.0
+    head_drop_on_deg: float = 9.0  # relative to the hold's start (see head_drop_deg above)
+    head_drop_off_deg: float = 6.0
+    head_drop_min_on_s: float = 0.4
+    head_ref_floor_deg: float = 0.0  # a craned start counts as neutral ...
+    head_ref_cap_deg: float = 12.0  # ... and a start dropped further than this as this
     fault_min_on_s: float = 0.1
     fault_min_off_s: float = 0.3
     max_trunk_incline_deg: float = 40.0  # shoulder-hip line vs horizontal when in position
@@ -88,6 +95,9 @@ class PlankConfig:
         for name in ("fault_min_on_s", "fault_min_off_s", "head_drop_min_on_s", "position_min_s", "position_exit_s"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"PlankConfig.{name} must be >= 0, got {getattr(self, name)!r}")
+        if not self.head_ref_floor_deg <= self.head_ref_cap_deg:
+            raise ValueError(f"PlankConfig needs head_ref_floor_deg <= head_ref_cap_deg, got "
+                             f"{self.head_ref_floor_deg!r} > {self.head_ref_cap_deg!r}")
         for name in ("goal_hold_s", "goal_hold_knees_s", "breathe_every_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"PlankConfig.{name} must be > 0, got {getattr(self, name)!r}")
@@ -130,6 +140,7 @@ class PlankChecker:
         self._hold_start_s: float | None = None
         self._hold_variant: str | None = None
         self._pike_ref = 0.0
+        self._head_start: list[float] = []
         self._was_in_position = False
         self.hold_s = 0.0
         self.current_hold_s = 0.0
@@ -195,6 +206,13 @@ class PlankChecker:
         """The line pike is measured from: the set's start, clamped to [floor, 0]."""
         return min(0.0, max(self.config.pike_baseline_floor_deg, self._pike_ref))
 
+    @property
+    def head_reference_deg(self) -> float:
+        """The neck line head drop is measured from: the hold's start (median), clamped."""
+        c = self.config
+        start = sorted(self._head_start)[len(self._head_start) // 2] if self._head_start else 0.0
+        return min(c.head_ref_cap_deg, max(c.head_ref_floor_deg, start))
+
     def _variant(self, m: dict[str, float]) -> str:
         if m["knees"] > 0:
             return "knees"
@@ -220,19 +238,24 @@ class PlankChecker:
             core.stop_faults()
             self.current_hold_s = 0.0
             self._hold_start_s, self._hold_variant, self._pike_ref = None, None, 0.0  # each hold: own line
+            self._head_start = []
             cue = core.pick_cue([GET_IN_POSITION], False)
             return self._verdict(frame, True, metrics, (), cue, "setup")
         dev = m["hip_deviation_deg"]
         variant = self._variant(m)
         if variant != self._hold_variant:  # a new line to hold: restart the start-of-hold reference
             first = self._hold_variant is None
-            self._hold_variant, self._pike_ref = variant, 0.0
+            self._hold_variant, self._pike_ref, self._head_start = variant, 0.0, []
             self._hold_start_s = self._position.since_s if first and self._position.since_s is not None else core.t
-        if core.t - self._hold_start_s <= c.pike_baseline_s and not math.isnan(dev):
-            self._pike_ref = min(self._pike_ref, dev)
+        if core.t - self._hold_start_s <= c.pike_baseline_s:
+            if not math.isnan(dev):
+                self._pike_ref = min(self._pike_ref, dev)
+            if not math.isnan(m["head_drop_deg"]):
+                self._head_start.append(m["head_drop_deg"])
         metrics["pike_reference_deg"] = ref = self.pike_reference_deg
+        metrics["head_reference_deg"] = head_ref = self.head_reference_deg
         sag = dev - c.knees_sag_allowance_deg if m["knees"] > 0 else dev
-        mags = {"hip_sag": sag, "hip_pike": ref - dev, "head_drop": m["head_drop_deg"]}
+        mags = {"hip_sag": sag, "hip_pike": ref - dev, "head_drop": m["head_drop_deg"] - head_ref}
         # Faults only while this very frame looks like a plank (not mid-transition).
         active = core.update_faults(mags, gate.form_ok and self._in_position(m) == 1.0)
         dt = core.dt

@@ -23,7 +23,8 @@ EXERCISES: dict[str, ExerciseSpec] = {
         guide={
             "setup": _SIDE_SETUP,
             "checks": ("Hip line: the bend at the hips from the shoulder-ankle line (shoulder-knee on your knees); "
-                       "sagging (+) or piked (-) hips. Neck: head dropping below the line of the back. Forearm, "
+                       "sagging (+) or piked (-) hips. Neck: the head dropping toward the floor from where it "
+                       "was when you got into position (held for more than a moment). Forearm, "
                        "straight-arm and knees-down planks are recognised. Time in position and time with good form."),
             "targets": ("One straight line from shoulders to heels, neck long, breathe steadily. Build up from "
                         "15-30 s on the knees to 45 s, then 60 s; progress by no more than about 10 % a week. "
