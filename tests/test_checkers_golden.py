@@ -21,6 +21,7 @@ TRUTH = {
     "golden_bird_dog_hip_roll_25": {"reps_by_side": {"left": 1, "right": 2}, "fault_types": ["hip_rotation"]},
     "golden_dead_bug_arch": {"reps_by_side": {"left": 2, "right": 1}, "fault_types": ["low_back_arch"]},
     "golden_dead_bug_clean": {"reps_by_side": {"left": 2, "right": 2}, "fault_types": []},
+    "golden_plank_head_drop": {"hold_s": 12.0, "fault_types": ["head_drop"]},
     "golden_plank_knees": {"hold_s": 8.0, "fault_types": []},
     "golden_plank_oblique_sag": {"hold_s": 12.0, "fault_types": ["hip_sag"]},
     "golden_real_gymnai_plank": {"hold_s": 8.0, "fault_types": []},
