@@ -138,19 +138,15 @@ class DeadBugChecker(ExtensionChecker):
         mags = {"low_back_arch": arch} if moving is not None else {}
         if moving is not None and self.reps_machine.phase in ("holding",):
             mags["leg_drop"] = c.target_leg_elevation_deg - leg_elev
-        arms = [g.joint_angle_deg(frame.point(sided("hip", s)), frame.point(sided("shoulder", s)),
-                                  frame.point(sided("wrist", s))) for s in Side
-                if frame.vis(sided("wrist", s)) >= vis]
+        # Shoulder angle (hip-shoulder-wrist) of each arm whose wrist is seen, once per frame.
+        arm_deg = {s: g.joint_angle_deg(frame.point(sided("hip", s)), frame.point(sided("shoulder", s)),
+                                        frame.point(sided("wrist", s)))
+                   for s in Side if frame.vis(sided("wrist", s)) >= vis}
+        arms = list(arm_deg.values())
         metrics = {"arch_deg": arch, "leg_elevation_deg": leg_elev, "trunk_pitch_deg": pitch,
                    "arm_reach_deg": max(arms) if arms else float("nan")}
-        arm_ext = {}
-        for s in Side:
-            if frame.vis(sided("wrist", s)) >= vis:
-                a = g.joint_angle_deg(frame.point(sided("hip", s)), frame.point(sided("shoulder", s)),
-                                      frame.point(sided("wrist", s)))
-                arm_ext[s] = frac(a, c.start_arm_angle_deg, c.full_arm_angle_deg)
-            else:
-                arm_ext[s] = float("nan")
+        arm_ext = {s: frac(arm_deg[s], c.start_arm_angle_deg, c.full_arm_angle_deg) if s in arm_deg
+                   else float("nan") for s in Side}
         return Measure(ext=ext, arm_ext=arm_ext, posture=posture, armed=armed, metrics=metrics, mags=mags)
 
     def _trunk_thigh_deg(self, frame: PoseFrame, trunk, s: Side) -> float:

@@ -141,6 +141,7 @@ class PlankChecker:
         self._hold_variant: str | None = None
         self._pike_ref = 0.0
         self._head_start: list[float] = []
+        self._head_start_median = 0.0
         self._was_in_position = False
         self.hold_s = 0.0
         self.current_hold_s = 0.0
@@ -210,7 +211,7 @@ class PlankChecker:
     def head_reference_deg(self) -> float:
         """The neck line head drop is measured from: the hold's start (median), clamped."""
         c = self.config
-        start = sorted(self._head_start)[len(self._head_start) // 2] if self._head_start else 0.0
+        start = self._head_start_median if self._head_start else 0.0
         return min(c.head_ref_cap_deg, max(c.head_ref_floor_deg, start))
 
     def _variant(self, m: dict[str, float]) -> str:
@@ -252,6 +253,7 @@ class PlankChecker:
                 self._pike_ref = min(self._pike_ref, dev)
             if not math.isnan(m["head_drop_deg"]):
                 self._head_start.append(m["head_drop_deg"])
+                self._head_start_median = sorted(self._head_start)[len(self._head_start) // 2]
         metrics["pike_reference_deg"] = ref = self.pike_reference_deg
         metrics["head_reference_deg"] = head_ref = self.head_reference_deg
         sag = dev - c.knees_sag_allowance_deg if m["knees"] > 0 else dev
