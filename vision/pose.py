@@ -71,6 +71,21 @@ def pose_frame_from_result(result, image_wh: tuple[int, int], timestamp_s: float
     return PoseFrame(xy=xy, visibility=vis, timestamp_s=timestamp_s, image_wh=(w, h), world_xyz=world)
 
 
+def _open_landmarker(path, running_mode: str, **options):
+    """A MediaPipe PoseLandmarker for ``path`` in ``running_mode`` (``VIDEO`` | ``IMAGE``).
+
+    Raises :class:`ModelError` naming the path when the file cannot be loaded."""
+    from mediapipe.tasks.python import BaseOptions
+    from mediapipe.tasks.python import vision as mp_vision
+
+    opts = mp_vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(path)),
+                                           running_mode=getattr(mp_vision.RunningMode, running_mode), **options)
+    try:
+        return mp_vision.PoseLandmarker.create_from_options(opts)
+    except (RuntimeError, ValueError) as e:
+        raise ModelError(f"pose model {path}: cannot be loaded ({str(e).splitlines()[0]})") from None
+
+
 class PoseEstimator:
     """Run PoseLandmarker on a stream of BGR frames.
 
@@ -82,23 +97,13 @@ class PoseEstimator:
     """
 
     def __init__(self, options: PoseOptions | None = None) -> None:
-        from mediapipe.tasks.python import BaseOptions
-        from mediapipe.tasks.python import vision as mp_vision
-
         self.options = options or PoseOptions()
         self.model_path = resolve_model(self.options.model)
-        opts = mp_vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=mp_vision.RunningMode.VIDEO,
-            num_poses=self.options.num_poses,
+        self._landmarker = _open_landmarker(
+            self.model_path, "VIDEO", num_poses=self.options.num_poses,
             min_pose_detection_confidence=self.options.min_pose_detection_confidence,
             min_pose_presence_confidence=self.options.min_pose_presence_confidence,
-            min_tracking_confidence=self.options.min_tracking_confidence,
-        )
-        try:
-            self._landmarker = mp_vision.PoseLandmarker.create_from_options(opts)
-        except (RuntimeError, ValueError) as e:
-            raise ModelError(f"pose model {self.model_path}: cannot be loaded ({str(e).splitlines()[0]})") from None
+            min_tracking_confidence=self.options.min_tracking_confidence)
         self._last_ms = -1
         self.people_seen = 0
 
@@ -147,18 +152,9 @@ class PeopleCounter:
     """
 
     def __init__(self, model: str = "lite", max_people: int = 3, min_confidence: float = 0.5) -> None:
-        from mediapipe.tasks.python import BaseOptions
-        from mediapipe.tasks.python import vision as mp_vision
-
-        path = resolve_model(model)
-        opts = mp_vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(path)),
-            running_mode=mp_vision.RunningMode.IMAGE, num_poses=max_people,
+        self._landmarker = _open_landmarker(
+            resolve_model(model), "IMAGE", num_poses=max_people,
             min_pose_detection_confidence=min_confidence, min_pose_presence_confidence=min_confidence)
-        try:
-            self._landmarker = mp_vision.PoseLandmarker.create_from_options(opts)
-        except (RuntimeError, ValueError) as e:
-            raise ModelError(f"pose model {path}: cannot be loaded ({str(e).splitlines()[0]})") from None
 
     def count(self, image_bgr: np.ndarray) -> int:
         import mediapipe as mp
