@@ -61,7 +61,11 @@ def display_name(name: str | None, max_len: int = 80) -> str:
     base = PureWindowsPath(PurePosixPath(name).name).name  # strip both kinds of directories
     base = "".join(c for c in unicodedata.normalize("NFC", base) if unicodedata.category(c)[0] != "C")
     base = base.strip().strip(".") or "video"
-    return base if len(base) <= max_len else base[: max_len - 3] + "..."
+    if len(base) <= max_len:
+        return base
+    suffix = Path(base).suffix
+    suffix = suffix if len(suffix) <= 8 else ""  # the type stays visible (and checkable) when shortened
+    return base[: max_len - 1 - len(suffix)] + "\u2026" + suffix
 
 
 def check_upload(name: str | None, size: int, max_mb: int = MAX_UPLOAD_MB) -> str:

@@ -25,7 +25,8 @@ from formcoach.upload import (
     ("", "video"),
     (None, "video"),
     ("a\x00b\n.mp4", "ab.mp4"),
-    ("x" * 200 + ".mp4", "x" * 77 + "..."),
+    ("x" * 200 + ".mp4", "x" * 75 + "\u2026.mp4"),
+    ("y" * 200, "y" * 79 + "\u2026"),
 ])
 def test_display_name(name, shown):
     assert display_name(name) == shown
@@ -89,3 +90,14 @@ def test_kept_only_when_asked_with_a_name_formcoach_chooses(private_tmp, tmp_pat
     assert [p.name for p in keep.iterdir()] == [r.kept_video.name]
     assert list(private_tmp.iterdir()) == []
     assert r.report.video.file == f"upload{path.suffix.lower()}"
+
+
+def test_long_names_keep_their_suffix():
+    """A name over the 80-character display limit is still a video (the suffix is not cut off)."""
+    name = "Physio session " + "very long name " * 8 + ".MP4"
+    assert len(name) > 80
+    assert check_upload(name, 10) == ".mp4"
+    shown = display_name(name)
+    assert len(shown) <= 80 and shown.startswith("Physio session") and shown.endswith(".MP4")
+    with pytest.raises(UploadError, match="not a video file"):
+        check_upload("x" * 200 + ".txt", 10)
