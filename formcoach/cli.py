@@ -51,12 +51,36 @@ def _exercise_names() -> list[str]:
     return list(EXERCISES)
 
 
+def _same_file(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` name one file (after symlinks and ``..``; hard links when both exist)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return False
+
+
+def check_output_paths(video: str, outputs: dict[str, str | None]) -> None:
+    """Refuse an output that would overwrite the input video, or two outputs that are one file."""
+    given = [(flag, out) for flag, out in outputs.items() if out is not None]
+    for i, (flag, out) in enumerate(given):
+        if _same_file(out, video):
+            raise AnalysisError(f"{flag} {out}: is the input video; choose another file name")
+        for other_flag, other in given[:i]:
+            if _same_file(out, other):
+                raise AnalysisError(f"{other_flag} and {flag}: the same file ({out}) given twice; "
+                                    "choose two file names")
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from vision.pose import PoseOptions
 
     for out, ext in ((args.json, ".json"), (args.annotated, ".mp4"), (args.landmarks, ".npz")):
         if out is not None and os.path.isdir(out):
             raise AnalysisError(f"{out}: is a directory; give a file name ending in {ext}")
+    check_output_paths(args.video, {"--json": args.json, "--annotated": args.annotated,
+                                    "--landmarks": args.landmarks})
     options = AnalysisOptions(exercise=args.exercise, pose=PoseOptions(model=args.model))
     bar = _Bar(sys.stderr.isatty() and not args.quiet)
     report = analyze_video(args.video, options, progress=bar)

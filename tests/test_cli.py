@@ -106,3 +106,24 @@ def test_brief_lists_each_rep_with_its_verdict_and_what_was_not_checked(tmp_path
     assert [line.split()[1] for line in reps] == ["right", "left", "right"]
     assert "fault: Lift the leg only to hip height" in reps[2]
     assert "good:" in reps[0] and "Not checked" not in reps[0]
+
+
+@pytest.mark.parametrize("flags", [
+    ("--json", "{v}"), ("--annotated", "{v}"), ("--landmarks", "{v}"), ("--json", "./{name}"),
+    ("--annotated", "{link}"), ("--json", "{d}/r.out", "--annotated", "{d}/sub/../r.out"),
+])
+def test_an_output_that_is_the_input_or_another_output_is_refused(tmp_path, flags):
+    import shutil
+
+    video = shutil.copy(ROOT / "sample_videos" / "plank_clean.mp4", tmp_path / "in.mp4")
+    (tmp_path / "link.mp4").symlink_to(video)
+    (tmp_path / "sub").mkdir()
+    before = (tmp_path / "in.mp4").read_bytes()
+    args = [f.format(v=video, name="in.mp4", link=tmp_path / "link.mp4", d=tmp_path) for f in flags]
+    r = run_cli("analyze", video, "--exercise", "plank", "-q", *args, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("formcoach: error:"), r.stderr
+    assert "the input video" in lines[0] or "twice" in lines[0]
+    assert (tmp_path / "in.mp4").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "link.mp4", "sub"]
