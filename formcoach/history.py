@@ -18,10 +18,11 @@ import json
 import math
 import os
 import sqlite3
+import statistics
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +104,51 @@ def _v2(con: sqlite3.Connection) -> None:
         WHERE rep_count > 0""")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)  # MIGRATIONS[i]: i -> i+1
+def _v3(con: sqlite3.Connection) -> None:
+    """Plans (each import kept; the newest is in force), 24-hour check-ins, and key frames (JPEG) per session."""
+    con.execute("""
+        CREATE TABLE plans (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at   TEXT NOT NULL,
+            origin       TEXT NOT NULL,
+            plan_json    TEXT NOT NULL
+        )""")
+    con.execute("""
+        CREATE TABLE checkins (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            day             TEXT NOT NULL,
+            created_at      TEXT NOT NULL,
+            answer          TEXT NOT NULL CHECK (answer IN ('worse', 'same', 'better')),
+            seen_clinician  INTEGER NOT NULL DEFAULT 0
+        )""")
+    con.execute("CREATE INDEX checkins_day ON checkins(day)")
+    con.execute("""
+        CREATE TABLE keyframes (
+            session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            idx         INTEGER NOT NULL,
+            kind        TEXT NOT NULL CHECK (kind IN ('fault', 'best')),
+            label       TEXT NOT NULL,
+            t_s         REAL NOT NULL,
+            jpeg        BLOB NOT NULL,
+            PRIMARY KEY (session_id, idx)
+        )""")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)  # MIGRATIONS[i]: i -> i+1
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 # --- records -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KeyFrame:
+    """A small annotated still of a session: the worst frame of a fault, or the best rep/hold."""
+
+    kind: str  # "fault" | "best"
+    label: str  # e.g. "hip sag (worst 14 deg)" or "best rep: left, 3.1 s hold"
+    t_s: float  # seconds from the start of the video
+    jpeg: bytes
+
 
 @dataclass(frozen=True)
 class NewSession:
@@ -121,13 +162,15 @@ class NewSession:
     pain_before: int | None = None
     created_at: datetime | None = None
     video_path: str | None = None
+    keyframes: tuple[KeyFrame, ...] = ()
 
     @classmethod
     def from_summary(cls, summary: ExerciseSummary, *, source: str, duration_s: float,
                      details: Mapping[str, Any] | None = None, pain_before: int | None = None,
-                     created_at: datetime | None = None, video_path: str | None = None) -> NewSession:
+                     created_at: datetime | None = None, video_path: str | None = None,
+                     keyframes: Sequence[KeyFrame] = ()) -> NewSession:
         return cls(summary.exercise, source, float(duration_s), summary, details or {}, pain_before,
-                   created_at, video_path)
+                   created_at, video_path, tuple(keyframes))
 
 
 @dataclass(frozen=True)
@@ -296,6 +339,9 @@ class History:
                 "INSERT INTO faults VALUES (?, ?, ?, ?, ?, ?)",
                 [(sid, i, f.type, _finite(f.magnitude_deg), _finite(f.start_s), _finite(f.end_s))
                  for i, f in enumerate(sm.faults)])
+            con.executemany(
+                "INSERT INTO keyframes VALUES (?, ?, ?, ?, ?, ?)",
+                [(sid, i, k.kind, k.label, _finite(k.t_s), bytes(k.jpeg)) for i, k in enumerate(s.keyframes)])
         return sid
 
     def set_pain(self, session_id: int, *, before: int | None = None, after: int | None = None,
@@ -343,6 +389,51 @@ class History:
     def details(self, session_id: int) -> dict[str, Any]:
         r = self._con.execute("SELECT details_json FROM sessions WHERE id = ?", (int(session_id),)).fetchone()
         return json.loads(r[0]) if r else {}
+
+    def keyframes(self, session_id: int) -> list[KeyFrame]:
+        rows = self._con.execute("SELECT kind, label, t_s, jpeg FROM keyframes WHERE session_id = ? ORDER BY idx",
+                                 (int(session_id),))
+        return [KeyFrame(r["kind"], r["label"], r["t_s"], bytes(r["jpeg"])) for r in rows]
+
+    # plans and check-ins (the plan file format and the rules live in formcoach.plan / formcoach.progression)
+    def save_plan(self, plan_json: str, origin: str) -> int:
+        """Store a plan (already validated by the caller) as the one in force; earlier plans are kept."""
+        json.loads(plan_json)  # never store a half-written or non-JSON plan
+        with self._tx() as con:
+            return int(con.execute("INSERT INTO plans (created_at, origin, plan_json) VALUES (?, ?, ?)",
+                                   (_utc(None), str(origin), plan_json)).lastrowid)
+
+    def current_plan_json(self) -> str | None:
+        r = self._con.execute("SELECT plan_json FROM plans ORDER BY id DESC LIMIT 1").fetchone()
+        return r[0] if r else None
+
+    def plan_count(self) -> int:
+        return int(self._con.execute("SELECT COUNT(*) FROM plans").fetchone()[0])
+
+    def save_checkin(self, day: str, answer: str, seen_clinician: bool = False,
+                     created_at: datetime | None = None) -> int:
+        """Record a 24-hour check-in for ``day`` (ISO date). A later answer for the same day wins."""
+        if answer not in ("worse", "same", "better"):
+            raise ValueError(f"answer must be worse, same or better, got {answer!r}")
+        date.fromisoformat(day)
+        with self._tx() as con:
+            return int(con.execute(
+                "INSERT INTO checkins (day, created_at, answer, seen_clinician) VALUES (?, ?, ?, ?)",
+                (day, _utc(created_at), answer, int(bool(seen_clinician)))).lastrowid)
+
+    def checkins(self) -> list[dict[str, Any]]:
+        """One per day (the latest answer), oldest first."""
+        rows = self._con.execute("""
+            SELECT day, answer, seen_clinician FROM checkins c WHERE id = (
+                SELECT MAX(id) FROM checkins WHERE day = c.day) ORDER BY day""")
+        return [{"day": r["day"], "answer": r["answer"], "seen_clinician": bool(r["seen_clinician"])} for r in rows]
+
+    def rep_hold_medians(self) -> dict[int, float]:
+        """Session id -> median hold at full reach over its reps (seconds); sessions without reps are absent."""
+        out: dict[int, list[float]] = {}
+        for r in self._con.execute("SELECT session_id, hold_s FROM reps ORDER BY session_id, idx"):
+            out.setdefault(r[0], []).append(float(r[1]))
+        return {k: statistics.median(v) for k, v in out.items()}
 
     def daily_progress(self) -> list[dict[str, Any]]:
         """Per exercise and UTC day: sessions, reps, good-form seconds, hold seconds, mean fault rate."""
@@ -424,6 +515,7 @@ __all__: Sequence[str] = (
     "STOP_ADVICE",
     "History",
     "HistoryError",
+    "KeyFrame",
     "NewSession",
     "RepRow",
     "SessionRow",

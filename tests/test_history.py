@@ -132,7 +132,7 @@ def test_migrates_v1_file_keeping_data(tmp_path):
                     [(0, "left", "good"), (1, "right", "fault")])
     con.close()
     with History(path) as h:
-        assert h.schema_version == SCHEMA_VERSION == 2
+        assert h.schema_version == SCHEMA_VERSION == 3
         row = h.get(1)
         assert row.exercise == "bird_dog" and row.reps == 2
         assert row.fault_rate == pytest.approx(0.5) and row.pain_after is None

@@ -1,0 +1,61 @@
+"""The plan in force and the day's session, read from a history file (glue for the CLI and the page).
+
+* A new user's first look at the plan stores :func:`formcoach.plan.default_plan` starting that day,
+  so the phases count from a fixed date.
+* :func:`import_plan` validates the whole file before anything is written: a bad file changes nothing.
+* Session days are the local calendar day of each session's UTC time.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+
+from .history import History
+from .plan import Plan, default_plan, load, loads
+from .progression import CheckIn, SessionFacts, Today, todays_session, weekly_progress
+
+
+def local_day(dt: datetime) -> date:
+    return dt.astimezone().date()
+
+
+def current_plan(h: History, today: date, *, create: bool = True) -> tuple[Plan, bool]:
+    """The plan in force, and whether it was just created (a new user's default plan, starting ``today``)."""
+    text = h.current_plan_json()
+    if text is not None:
+        return loads(text), False
+    plan = default_plan(today)
+    if create:
+        h.save_plan(plan.to_json(), origin="default")
+    return plan, True
+
+
+def import_plan(h: History, path: str | os.PathLike) -> Plan:
+    """Read, validate and store a plan file. Raises :class:`~formcoach.plan.PlanError`; stores nothing then."""
+    plan = load(path)
+    h.save_plan(plan.to_json(), origin=f"import:{os.path.basename(os.fspath(path))}")
+    return plan
+
+
+def session_facts(h: History) -> list[SessionFacts]:
+    holds = h.rep_hold_medians()
+    return [SessionFacts(day=local_day(s.created_at), exercise=s.exercise, reps_left=s.reps_left,
+                         reps_right=s.reps_right, hold_s=s.hold_s, good_form_s=s.good_form_s,
+                         fault_rate=s.fault_rate, rep_hold_s=holds.get(s.id), pain_before=s.pain_before,
+                         pain_after=s.pain_after, sharp=s.pain_sharp, radiating=s.pain_radiating, session_id=s.id)
+            for s in reversed(h.sessions())]
+
+
+def checkins(h: History) -> list[CheckIn]:
+    return [CheckIn(date.fromisoformat(c["day"]), c["answer"], c["seen_clinician"]) for c in h.checkins()]
+
+
+def today_from_history(h: History, today: date) -> tuple[Plan, Today, bool]:
+    plan, created = current_plan(h, today)
+    return plan, todays_session(plan, session_facts(h), checkins(h), today), created
+
+
+def progress_from_history(h: History, today: date) -> list[dict]:
+    plan, _ = current_plan(h, today, create=False)
+    return weekly_progress(plan, session_facts(h), today)
