@@ -125,17 +125,24 @@ def _cache_dir() -> Path | None:
     return Path(user_cache_dir("formcoach")) / "eval"
 
 
+def _mediapipe_version() -> str:
+    from importlib.metadata import version
+
+    return version("mediapipe")
+
+
 def poses_for(video: Path, model: str) -> list[PoseFrame]:
     """Smoothed poses of a video as the engine produces them (cached by file hash and settings)."""
     from formcoach.engine import AnalysisOptions, analyze_video
     from formcoach.recording import load_frames, save_frames
     from vision.pose import PoseOptions
 
-    # The key covers the video bytes, the model and every setting that shapes the poses, so a change
-    # to the defaults (confidences, smoothing, scaling) never serves stale landmarks.
+    # The key covers the video bytes, the model, the mediapipe release and every setting that shapes the
+    # poses, so an upgrade or a change to the defaults (confidences, smoothing, scaling) never serves stale
+    # landmarks.
     opts = AnalysisOptions(exercise="plank", pose=PoseOptions(model=model), people_check_interval_s=None)
     h = hashlib.sha256(video.read_bytes())
-    h.update(repr((opts.pose, opts.smoothing, opts.max_side_px)).encode())
+    h.update(repr((opts.pose, opts.smoothing, opts.max_side_px, _mediapipe_version())).encode())
     digest = h.hexdigest()[:16]
     cache = _cache_dir()
     cached = cache / f"{video.stem}-{digest}-{Path(model).name}.npz" if cache else None
@@ -145,7 +152,7 @@ def poses_for(video: Path, model: str) -> list[PoseFrame]:
     poses = list(report.poses)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        save_frames(cached, poses, {"video": video.name, "model": model})
+        save_frames(cached, poses, {"video": video.name, "model": model, "mediapipe": _mediapipe_version()})
     return poses
 
 

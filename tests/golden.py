@@ -3,7 +3,9 @@ checkers made of them (``tests/data/golden_expected.json``).
 
 The npz files are MediaPipe landmarks (lite model, One-Euro smoothed, as ``formcoach eval``
 caches them) of rendered clips from ``sample_videos/`` and of two real clips (derived data, no
-video). Regenerate the expectations deliberately after a checker change has been reviewed::
+video), recorded with the mediapipe release named in ``tests/data/recorded_with.json``
+(``tests/test_reproducible.py`` fails when another one is installed). Regenerate the expectations
+deliberately after a checker change has been reviewed::
 
     .venv/bin/python -m tests.golden            # rewrites golden_expected.json
 """
@@ -19,6 +21,7 @@ from formcoach.recording import load_frames
 
 DATA = Path(__file__).resolve().parent / "data"
 EXPECTED = DATA / "golden_expected.json"
+RECORDED_WITH = json.loads((DATA / "recorded_with.json").read_text())
 EXERCISE_OF = {"plank": "plank", "dead_bug": "dead_bug", "bird_dog": "bird_dog"}
 
 

@@ -15,6 +15,8 @@ def test_readme_gives_two_fresh_machine_commands():
     assert len(cmds) == 2
     assert "streamlit run app.py" in cmds[0]
     assert "pytest" in cmds[1]
+    for cmd in cmds:  # pinned installs (tests/test_reproducible.py checks the pins themselves)
+        assert "pip install -c constraints.txt -e " in cmd
 
 
 def test_ci_runs_the_readme_test_command():
