@@ -420,6 +420,8 @@ class GuidedSet:
             self._say("Keep breathing.", "breathe", t)
 
     def _rep(self, t: float, rec: RepRecord) -> None:
+        if rec.start_s < self._set_start - 0.25:
+            return  # begun before "go": not part of the set
         self._attempts[rec.side] += 1
         self._holds.append(rec.hold_s)
         for f in {f.type for f in rec.faults}:

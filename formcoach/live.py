@@ -160,6 +160,9 @@ class LiveCoach:
         self._next_people_check = 0.0
         self._people = -1
         self._last_count = -1
+        # Optional follower of the checker's results (e.g. a formcoach.guided.GuidedSet): an object with
+        # feed(t_media_s, verdict), called in the worker thread after each analysed frame.
+        self.guided: Any = None
 
     def _default_factory(self):
         from formcoach.engine import CoachPipeline
@@ -222,6 +225,8 @@ class LiveCoach:
                     self.pipelines_built += 1
                 pose, verdict = self._pipeline.process(image_bgr, t)
                 self._check_people(image_bgr, t)
+                if self.guided is not None:
+                    self.guided.feed(t, verdict)
             except Exception as e:  # shown on the page and on the frame; the stream keeps going
                 log.exception("live frame failed")
                 error = str(e).splitlines()[0] if str(e) else type(e).__name__

@@ -16,7 +16,7 @@ def verdict(t, *, phase="rest", judgeable=True, rep=None, hold_s=0.0, good_form_
 
 
 def rep(side, t, verdict_=RepVerdict.GOOD, hold_s=2.0, faults=()):
-    return RepRecord(side, t - 4, t, hold_s, tuple(Fault(f, 12.0, t - 3, t - 2) for f in faults), verdict_, "")
+    return RepRecord(side, t - 0.2, t, hold_s, tuple(Fault(f, 12.0, t - 3, t - 2) for f in faults), verdict_, "")
 
 
 class Feeder:
@@ -104,6 +104,7 @@ def test_reps_before_go_and_during_rest_do_not_count():
     assert f.run(1.2).phase == Phase.COUNTDOWN
     f.one(rep=rep("left", f.t))  # in the countdown
     assert f.run(3.0).phase == Phase.ACTIVE
+    f.one(rep=RepRecord("right", f.t - 4, f.t, 2.0, (), RepVerdict.GOOD, ""))  # begun before "go"
     assert g.status().reps_by_side == {"left": 0, "right": 0}
     f.one(rep=rep("left", f.t))
     f.one(rep=rep("right", f.t))

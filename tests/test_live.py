@@ -254,6 +254,45 @@ def test_ice_servers_config():
         ice_servers_from_env({"FORMCOACH_ICE_SERVERS": '[{"url": "stun:x"}]'})
 
 
+class Follower:
+    def __init__(self):
+        self.fed = []
+
+    def feed(self, t, verdict):
+        self.fed.append((t, verdict))
+
+
+def test_guided_follower_gets_each_verdict_at_media_time(coach):
+    coach.guided = Follower()
+    for i in range(6):
+        coach(_frame(i))
+    (pipe,) = coach.pipes
+    assert [t for t, _ in coach.guided.fed] == pipe.times
+    assert [v.judgeable for _, v in coach.guided.fed] == [False, False, True, True, True, True]
+
+
+@pytest.mark.slow
+def test_real_model_drives_a_guided_set_from_frame_pts():
+    """A clean dead-bug clip as camera frames: position, countdown, then 1 good rep per side completes the set."""
+    from formcoach.guided import GuidedSet, Phase, SetTarget
+
+    path = __import__("conftest").SAMPLE_VIDEOS / "dead_bug_clean.mp4"
+    coach = LiveCoach("dead_bug", people_check_interval_s=None)
+    coach.guided = g = GuidedSet(SetTarget("dead_bug", sets=1, reps_per_side=1, hold_s=2.0))
+    phases = []
+    with av.open(str(path)) as c:
+        for f in c.decode(video=0):
+            coach(f)
+            if not phases or phases[-1] != g.status().phase:
+                phases.append(g.status().phase)
+    coach.finish()
+    assert phases == [Phase.POSITION, Phase.COUNTDOWN, Phase.ACTIVE, Phase.SET_COMPLETE, Phase.DONE]
+    (s,) = g.status().sets
+    assert s.complete and s.reps_by_side == {"left": 1, "right": 1} and s.faults == {}  # the clip is clean
+    spoken = [u.text for u in g.status().utterances]
+    assert spoken[1:5] == ["3", "2", "1", "Go!"] and "1 right." in spoken and "1 left." in spoken
+
+
 @pytest.mark.slow
 def test_real_model_through_the_callback_counts_from_frame_pts():
     """A rep clip fed as camera frames (with their pts) through the default pipeline (lite model)."""
