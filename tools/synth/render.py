@@ -33,10 +33,13 @@ from tools.synth.timeline import JOINT_NAMES, ClipSpec, build_label, pose_states
 log = logging.getLogger("formcoach.synth")
 
 
-def render_clip(spec: ClipSpec, out_dir: str | Path, crf: int = 20) -> dict:
-    """Render one clip into ``out_dir``; returns timing and framing statistics."""
+def render_clip(spec: ClipSpec, out_dir: str | Path, crf: int = 20, label_dir: str | Path | None = None) -> dict:
+    """Render one clip into ``out_dir`` (its label into ``label_dir``, default the same folder, written
+    last); returns timing and framing statistics."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    label_dir = Path(label_dir) if label_dir is not None else out_dir
+    label_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     body = AnnyBody(spec.body)
     poser = Poser(body)
@@ -77,7 +80,7 @@ def render_clip(spec: ClipSpec, out_dir: str | Path, crf: int = 20) -> dict:
     stage.close()
 
     label = build_label(spec, np.stack([joints_xy[k] for k in keys]))
-    write_label(out_dir / f"{spec.name}.json", label)
+    write_label(label_dir / f"{spec.name}.json", label)
     n_unique = len(posed)
     stats = {
         "clip": spec.name,

@@ -237,6 +237,13 @@ class ClipSpec:
     height: int = 480
     #: dead bug: elevation of the extended leg above the floor line when done well (degrees).
     leg_target_deg: float = 30.0
+    #: corpus clips: ``train`` / ``validation``, body and camera ids, movement script, tags
+    #: (written to the label only when ``split`` is set).
+    split: str | None = None
+    body_id: str | None = None
+    camera_id: str | None = None
+    script: str | None = None
+    tags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.exercise not in EXERCISES:
@@ -249,6 +256,8 @@ class ClipSpec:
             raise ValueError(f"H.264 yuv420p needs even dimensions, got {self.width}x{self.height}")
         if self.fps <= 0:
             raise ValueError(f"fps must be > 0, got {self.fps!r}")
+        if self.split is not None and self.split not in ("train", "validation"):
+            raise ValueError(f"split must be 'train' or 'validation', got {self.split!r}")
         bad = [s for s in self.sides if s not in SIDES]
         if bad:
             raise ValueError(f"Unknown sides {bad}; valid: {list(SIDES)}")
@@ -486,11 +495,19 @@ def build_label(spec: ClipSpec, joints_xy: np.ndarray, joint_names: Sequence[str
         "hold_s": _r(hold_seconds(spec)),
         "good_form_s": _r(good_form_seconds(spec)),
         "faults": [f.as_dict() for f in spec.faults],
+        **_corpus_fields(spec),
         "joints_2d": {
             "names": list(joint_names),
             "xy": np.round(joints_xy, 2).tolist(),
         },
     }
+
+
+def _corpus_fields(spec: ClipSpec) -> dict[str, Any]:
+    if spec.split is None:
+        return {}
+    return {"split": spec.split, "body_id": spec.body_id, "camera_id": spec.camera_id, "script": spec.script,
+            "tags": list(spec.tags), "leg_target_deg": spec.leg_target_deg if spec.exercise == "dead_bug" else None}
 
 
 def write_label(path: str | Path, label: Mapping[str, Any]) -> Path:
