@@ -16,6 +16,7 @@ import os
 import sys
 import time
 
+from . import cli_plan
 from .engine import USER_ERRORS, AnalysisError, AnalysisOptions, analyze_video, write_annotated_video
 
 EXIT_USER_ERROR = 2
@@ -92,6 +93,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         save_frames(args.landmarks, report.poses, meta={"video": report.video.file, "model": report.model})
     if args.json:
         report.save_json(args.json)
+    cli_plan.save_analysis(args, report)
     d = report.to_dict()
     brief = {k: d[k] for k in ("exercise", "detection_rate", "reps_by_side", "hold_s", "good_form_s",
                                "seconds_lost_by_fault", "cant_judge_s", "warnings")}
@@ -123,12 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--annotated", metavar="OUT.mp4", help="write an annotated H.264 video")
     a.add_argument("--landmarks", metavar="OUT.npz", help="save the pose landmarks (golden test data)")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    cli_plan.add_save_options(a)
     a.set_defaults(func=_cmd_analyze)
     e = sub.add_parser("eval", help="score the checkers against labelled clips")
     e.add_argument("labels", help="a labels.json file or a folder of clip label JSONs")
     e.add_argument("--json", metavar="OUT.json")
     e.add_argument("--model", default="lite")
     e.set_defaults(func=_cmd_eval)
+    cli_plan.add_commands(sub)
     return ap
 
 
@@ -152,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     _silence_native_logs()
     try:
         return args.func(args)
-    except (*USER_ERRORS, AnalysisError) as e:
+    except (*USER_ERRORS, *cli_plan.USER_ERRORS, AnalysisError) as e:
         print(f"formcoach: error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
     except ValueError as e:  # e.g. unknown exercise name

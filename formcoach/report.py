@@ -85,6 +85,17 @@ class Report:
         }
         return d
 
+    def history_details(self, max_points: int = 600) -> dict[str, Any]:
+        """What history keeps of the report: everything but ``series``, plus ``chart_series``, the
+        time and key-angle series thinned to at most ``max_points`` samples (for the report's chart)."""
+        d = self.to_dict()
+        series = d.pop("series")
+        keep = ["t_s", *[k for k in series if k.endswith("_deg")]]
+        n = len(series.get("t_s", []))
+        step = max(1, math.ceil(n / max_points)) if n else 1
+        d["chart_series"] = {k: series[k][::step] for k in keep if k in series}
+        return d
+
     def to_json(self, indent: int | None = 1) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
