@@ -212,7 +212,8 @@ def write_annotated_video(video_path: str | os.PathLike, report: Report, out_pat
                 break
             img = frame.image.copy()
             skeleton.annotate(img, report.poses[i])
-            coach.annotate(img, report.verdicts[i] if i < len(report.verdicts) else None, timed=timed, title=title)
+            coach.annotate(img, report.verdicts[i] if i < len(report.verdicts) else None, timed=timed, title=title,
+                           pose=report.poses[i])
             writer.write(img, frame.timestamp_s)
             if progress is not None and i % 10 == 0:
                 progress(min(i / max(n, 1), 0.99), "Drawing the annotated video")

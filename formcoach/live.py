@@ -238,9 +238,10 @@ class LiveCoach:
     def _display(self, image_bgr: np.ndarray, pose: PoseFrame | None, verdict: FrameVerdict | None,
                  error: str | None) -> np.ndarray:
         shown = np.ascontiguousarray(image_bgr[:, ::-1]) if self.mirror else image_bgr.copy()
-        if pose is not None:
-            self._skeleton.annotate(shown, pose.mirrored() if self.mirror else pose)
-        self._coach.annotate(shown, verdict, timed=self.timed, title=self.title)
+        shown_pose = (pose.mirrored() if self.mirror else pose) if pose is not None else None
+        if shown_pose is not None:
+            self._skeleton.annotate(shown, shown_pose)
+        self._coach.annotate(shown, verdict, timed=self.timed, title=self.title, pose=shown_pose)
         if error:
             import cv2
 

@@ -26,6 +26,7 @@ from exercises.base import ExerciseSummary
 from vision.source import VideoError  # noqa: F401 - re-exported for callers
 
 from .engine import USER_ERRORS, AnalysisError, AnalysisOptions, analyze_video, write_annotated_video
+from .guided import fault_words
 from .report import Report
 
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
@@ -123,8 +124,8 @@ def rep_rows(summary: ExerciseSummary | None) -> list[dict[str, Any]]:
         return []
     return [{"rep": i + 1, "side": r.side, "start_s": round(r.start_s, 1),
              "duration_s": round(r.end_s - r.start_s, 1), "hold_s": round(r.hold_s, 1),
-             "faults": ", ".join(sorted({f.type.replace("_", " ") for f in r.faults})) or "-",
-             "not_checked": ", ".join(c.replace("_", " ") for c in r.unchecked) or "-",
+             "faults": ", ".join(sorted({fault_words(f.type) for f in r.faults})) or "-",
+             "not_checked": ", ".join(fault_words(c) for c in r.unchecked) or "-",
              "verdict": r.verdict.value, "coaching": r.coaching}
             for i, r in enumerate(summary.reps)]
 
@@ -132,7 +133,7 @@ def rep_rows(summary: ExerciseSummary | None) -> list[dict[str, Any]]:
 def fault_rows(summary: ExerciseSummary | None) -> list[dict[str, Any]]:
     if summary is None:
         return []
-    return [{"fault": f.type.replace("_", " "), "from_s": round(f.start_s, 1), "to_s": round(f.end_s, 1),
+    return [{"fault": fault_words(f.type), "from_s": round(f.start_s, 1), "to_s": round(f.end_s, 1),
              "seconds": round(f.end_s - f.start_s, 1), "worst_deg": round(f.magnitude_deg, 1)}
             for f in summary.faults]
 

@@ -64,7 +64,7 @@ def test_no_person_is_an_upload_error(private_tmp, blank_video):
 def test_rep_rows_and_csv():
     rows = rep_rows(make_summary(3))
     assert [r["side"] for r in rows] == ["left", "right", "left"]
-    assert rows[1]["faults"] == "low back arch" and rows[1]["verdict"] == "fault"
+    assert rows[1]["faults"] == "lower back arching" and rows[1]["verdict"] == "fault"
     assert rows[0]["duration_s"] == 1.8
     csv = rows_to_csv(rows)
     assert csv.splitlines()[0] == "rep,side,start_s,duration_s,hold_s,faults,not_checked,verdict,coaching"

@@ -8,6 +8,7 @@ and pass ``pose.mirrored()``; text is never mirrored.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -65,53 +66,125 @@ class SkeletonAnnotator:
         return scene
 
 
+CUE_TEXT_COLOURS: dict[Severity, BGR] = {  # on a near-black box: all high contrast
+    Severity.POSITIVE: (110, 235, 110),
+    Severity.INFO: (255, 255, 255),
+    Severity.SETUP: (255, 235, 120),
+    Severity.WARNING: (0, 220, 255),
+    Severity.STOP: (90, 90, 255),
+}
+
+
 @dataclass
 class CoachAnnotator:
-    """Cue banner (top), counters and hold timer (bottom-left), "can't judge" state."""
+    """The cue (large, wrapped, up to 3 lines) and the counters/hold timer, on opaque dark boxes.
 
-    font_scale: float = 0.0  # 0 = scale with image width
+    Text never covers the person: with ``pose`` given, the cue and the counters go in the free band
+    above or below the body (the cue in the larger one), shrinking the type if a band is too small;
+    only when no band can hold them even at the smallest size do they overlap (in the larger band).
+    """
+
+    font_scale: float = 0.0  # 0 = scale with image width (0.9 at 640 px wide)
+    min_font_scale: float = 0.45
+    box_alpha: float = 0.82  # how dark the box behind the text is (1 = black)
 
     def annotate(self, scene: np.ndarray, verdict: FrameVerdict | None, *, timed: bool = False,
-                 title: str = "") -> np.ndarray:
+                 title: str = "", pose: PoseFrame | None = None) -> np.ndarray:
         h, w = scene.shape[:2]
-        fs = self.font_scale or max(0.45, w / 1100)
-        th = max(1, round(fs * 2))
-        if verdict is not None and verdict.cue is not None:
-            col = SEVERITY_COLOURS.get(verdict.cue.severity, (255, 255, 255))
-            y = 10
-            for line in _wrap(_ascii(verdict.cue.message), fs * 1.1, th, w - 36)[:3]:
-                y = self._banner(scene, line, (10, y), fs * 1.1, th, col)
-        lines = []
-        if title:
-            lines.append(title)
+        cue = verdict.cue if verdict is not None else None
+        counters = _ascii("   ".join(self._counter_lines(verdict, timed, title)))
+        body = _body_rows(pose, h)
+        top_free = h if body is None else body[0]
+        bottom_free = h if body is None else h - body[1]
+        fs = self.font_scale or max(self.min_font_scale, 0.9 * w / 640)
+        plan = None
+        while plan is None:
+            th = max(2, round(fs * 2.2))
+            cue_lines = _wrap(_ascii(cue.message), fs, th, w - 36)[:3] if cue is not None else ()
+            count_lines = _wrap(counters, fs * 0.8, max(1, th - 1), w - 36)[:2] if counters else ()
+            ch = _block_height(cue_lines, fs, th)
+            kh = _block_height(count_lines, fs * 0.8, max(1, th - 1))
+            options = [("top", "bottom"), ("bottom", "top")] if top_free >= bottom_free else \
+                [("bottom", "top"), ("top", "bottom")]
+            room = {"top": top_free, "bottom": bottom_free}
+            for c_band, k_band in options:
+                if ch <= room[c_band] and kh <= room[k_band]:
+                    plan = (c_band, k_band)
+                    break
+            else:
+                big = options[0][0]
+                if ch + kh <= room[big]:
+                    plan = (big, big)
+                elif fs * 0.85 >= self.min_font_scale:
+                    fs *= 0.85
+                else:
+                    plan = (big, big)  # nothing fits: the larger band, overlapping as little as possible
+        c_band, k_band = plan
+        colour = CUE_TEXT_COLOURS.get(cue.severity, (255, 255, 255)) if cue is not None else (255, 255, 255)
+        if c_band == k_band:  # one band: the cue nearest the frame's edge, the counters inside it
+            blocks = [(cue_lines, fs, th, colour), (count_lines, fs * 0.8, max(1, th - 1), (255, 255, 255))]
+            if c_band == "bottom":
+                blocks.reverse()
+            self._stack(scene, blocks, c_band)
+        else:
+            self._stack(scene, [(cue_lines, fs, th, colour)], c_band)
+            self._stack(scene, [(count_lines, fs * 0.8, max(1, th - 1), (255, 255, 255))], k_band)
+        return scene
+
+    @staticmethod
+    def _counter_lines(verdict: FrameVerdict | None, timed: bool, title: str) -> list[str]:
+        lines = [title] if title else []
         if verdict is not None:
             if not verdict.judgeable:
                 lines.append("Can't judge from this view")
             if timed:
-                lines.append(f"Hold {verdict.hold_s:5.1f} s   good form {verdict.good_form_s:5.1f} s")
+                lines.append(f"Hold {verdict.hold_s:.1f} s  good form {verdict.good_form_s:.1f} s")
             else:
                 r = verdict.reps_by_side
-                lines.append(f"Reps  L {r.get('left', 0)}   R {r.get('right', 0)}")
+                lines.append(f"Reps L {r.get('left', 0)}  R {r.get('right', 0)}")
                 if verdict.hold_s > 0:
-                    lines.append(f"Hold {verdict.hold_s:4.1f} s")
-        y = h - 12
-        for line in reversed(lines):
-            (_, lh), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, fs, th)
-            self._banner(scene, _ascii(line), (10, y - lh - 10), fs, th, (255, 255, 255))
-            y -= lh + 22
-        return scene
+                    lines.append(f"Hold {verdict.hold_s:.1f} s")
+        return lines
 
-    @staticmethod
-    def _banner(scene: np.ndarray, text: str, org: tuple[int, int], fs: float, th: int, colour: BGR) -> int:
-        """Draw ``text`` on a darkened box at ``org``; return the y just below the box."""
+    def _stack(self, scene: np.ndarray, blocks, band: str) -> None:
+        h = scene.shape[0]
+        y = 4 if band == "top" else h - 4 - sum(_block_height(b[0], b[1], b[2]) for b in blocks)
+        for lines, fs, th, colour in blocks:
+            for line in lines:
+                y = self._banner(scene, line, (10, y), fs, th, colour)
+
+    def _banner(self, scene: np.ndarray, text: str, org: tuple[int, int], fs: float, th: int, colour: BGR) -> int:
+        """Draw ``text`` on a dark box at ``org``; return the y just below the box."""
         (tw, tht), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, fs, th)
         x, y = org
-        x2, y2 = min(scene.shape[1] - 1, x + tw + 16), y + tht + base + 12
-        roi = scene[y:y2, x:x2]
+        x2, y2 = min(scene.shape[1] - 1, x + tw + 16), y + _line_height(fs, th)
+        roi = scene[max(0, y):y2, x:x2]
         if roi.size:
-            roi[:] = (roi * 0.35).astype(scene.dtype)  # darkened box behind the text
-        cv2.putText(scene, text, (x + 8, y + tht + 6), cv2.FONT_HERSHEY_SIMPLEX, fs, colour, th, cv2.LINE_AA)
+            roi[:] = (roi * (1.0 - self.box_alpha)).astype(scene.dtype)
+        cv2.putText(scene, text, (x + 8, y + tht + 7), cv2.FONT_HERSHEY_SIMPLEX, fs, colour, th, cv2.LINE_AA)
         return y2
+
+
+@functools.lru_cache(maxsize=64)
+def _line_height(fs: float, th: int) -> int:
+    (_, tht), base = cv2.getTextSize("Ag", cv2.FONT_HERSHEY_SIMPLEX, fs, th)
+    return tht + base + 14
+
+
+def _block_height(lines, fs: float, th: int) -> int:
+    return len(lines) * _line_height(fs, th) + (6 if lines else 0)
+
+
+def _body_rows(pose: PoseFrame | None, h: int, min_visibility: float = 0.3) -> tuple[int, int] | None:
+    """The rows the person covers (visible landmarks, padded by 4 % of the height), or None."""
+    if pose is None or not pose.detected:
+        return None
+    y = pose.xy[:, 1]
+    ok = (pose.visibility >= min_visibility) & np.isfinite(y)
+    if not ok.any():
+        return None
+    pad = 0.04 * h
+    return max(0, int(y[ok].min() - pad)), min(h, int(math.ceil(y[ok].max() + pad)))
 
 
 @functools.lru_cache(maxsize=256)  # the same few cues are drawn on every frame
