@@ -114,3 +114,40 @@ def person_frames(n: int = 60) -> tuple[list[np.ndarray], float]:
             src.close()
             return frames, src.info.fps
     pytest.skip("no footage with a person available")
+
+
+def sample_frames(name: str, n: int) -> tuple[list[np.ndarray], float]:
+    """The first ``n`` BGR frames of a rendered clip in sample_videos/, and its fps."""
+    from vision.source import VideoFileSource
+
+    src = VideoFileSource(sample_video(name))
+    frames = []
+    for f in src:
+        frames.append(f.image)
+        if len(frames) >= n:
+            break
+    src.close()
+    return frames, src.info.fps
+
+
+# The mat strip of a rendered 640x480 plank (rows, columns): the whole body with some floor and wall.
+_PLANK_STRIP = (slice(130, 350), slice(80, 560))
+
+
+def two_people_frames(n: int = 60) -> tuple[list[np.ndarray], list[np.ndarray], float]:
+    """Rendered footage of two people, and the same footage with one of them (BGR frames, fps).
+
+    Two rendered planks (body A in ``plank_clean``, body B on its knees in ``plank_knees``, mirrored) are
+    cropped to their mat strip and stacked, so each body keeps the size the pose detector finds (side by
+    side at full size it finds nobody). The one-person frames are the same top strip over an empty one.
+    MediaPipe's lite detector counts 2 people in every stacked frame and 1 in the single ones.
+    """
+    a, fps = sample_frames("plank_clean.mp4", n)
+    b, _ = sample_frames("plank_knees.mp4", n)
+    n = min(len(a), len(b))
+    empty = np.empty_like(a[0][_PLANK_STRIP])
+    empty[:] = a[0][_PLANK_STRIP][:, :1]  # the wall-and-floor colours of the strip's left edge, no body
+    two = [np.ascontiguousarray(np.concatenate([fa[_PLANK_STRIP], fb[_PLANK_STRIP][:, ::-1]])) for fa, fb in
+           zip(a[:n], b[:n])]
+    one = [np.ascontiguousarray(np.concatenate([fa[_PLANK_STRIP], empty])) for fa in a[:n]]
+    return two, one, fps

@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, make_video, person_frames
+from conftest import ROOT, make_video, person_frames, sample_frames, two_people_frames
 
 from formcoach.engine import AnalysisOptions, analyze_video
 
@@ -69,14 +69,24 @@ def test_variable_frame_rate_keeps_media_time(tmp_path):
     np.testing.assert_allclose(report.series["t_s"], times, atol=2e-3)
 
 
+def _damage_packets(video, indices, seed=1):
+    """Overwrite the middle half of the stored bytes of the given video packets (decode order) with noise."""
+    import av
+
+    with av.open(str(video)) as c:
+        packets = [(p.pos, p.size) for p in c.demux(video=0) if p.size]
+    data = bytearray(video.read_bytes())
+    rng = np.random.default_rng(seed)
+    for i in indices:
+        pos, size = packets[i]
+        data[pos + size // 4: pos + size // 4 + size // 2] = rng.integers(0, 256, size // 2, dtype=np.uint8).tobytes()
+    video.write_bytes(bytes(data))
+
+
 def test_corrupt_frames_in_the_middle(tmp_path):
-    frames, fps = person_frames(90)
+    frames, fps = sample_frames("bird_dog_clean.mp4", 90)  # the arm and leg move: every packet carries detail
     v = make_video(tmp_path / "c.mp4", frames, fps=fps)
-    data = bytearray(v.read_bytes())
-    rng = np.random.default_rng(1)
-    for start in (len(data) // 3, len(data) // 2):
-        data[start:start + 3000] = rng.integers(0, 256, 3000, dtype=np.uint8).tobytes()
-    v.write_bytes(bytes(data))
+    _damage_packets(v, [40, 41, 42, 60, 61])
     r = cli("analyze", v, "--json", tmp_path / "r.json")
     assert "Traceback" not in r.stderr
     if r.returncode == 0:
@@ -87,12 +97,11 @@ def test_corrupt_frames_in_the_middle(tmp_path):
 
 
 def test_two_people_are_reported(tmp_path):
-    frames, fps = person_frames(60)
-    pair = [np.ascontiguousarray(np.concatenate([f, f[:, ::-1]], axis=1)) for f in frames]
-    report = cli_ok(make_video(tmp_path / "two.mp4", pair, fps=fps), tmp_path)
+    two, one, fps = two_people_frames(60)
+    report = cli_ok(make_video(tmp_path / "two.mp4", two, fps=fps), tmp_path)
     assert any("more than one person" in w for w in report["warnings"])
-    one = cli_ok(make_video(tmp_path / "one.mp4", frames, fps=fps), tmp_path)
-    assert not any("more than one person" in w for w in one["warnings"])
+    alone = cli_ok(make_video(tmp_path / "one.mp4", one, fps=fps), tmp_path)
+    assert not any("more than one person" in w for w in alone["warnings"])
 
 
 def test_person_leaving_and_returning(tmp_path):
@@ -139,8 +148,8 @@ def test_odd_but_valid_uploads_are_analysed(tmp_path, private_tmp):
     frames, fps = person_frames(40)
     stored = [np.ascontiguousarray(np.rot90(f, k=1)) for f in frames]
     phone = make_video(tmp_path / "phone.mp4", stored, fps=fps, rotation_ccw_deg=-90)
-    pair = [np.ascontiguousarray(np.concatenate([f, f[:, ::-1]], axis=1)) for f in frames]
-    two = make_video(tmp_path / "two.mp4", pair, fps=fps)
+    pair, _one, pair_fps = two_people_frames(40)
+    two = make_video(tmp_path / "two.mp4", pair, fps=pair_fps)
     r = analyse_upload(phone.read_bytes(), "IMG_0001.MOV", "plank")
     assert r.report.video.rotation_deg == 90 and r.report.video.width > r.report.video.height
     assert r.annotated_mp4[4:8] == b"ftyp"

@@ -314,14 +314,13 @@ def test_real_model_through_the_callback_counts_from_frame_pts():
 
 @pytest.mark.slow
 def test_real_second_person_is_reported_live():
-    """Two people side by side (a real clip next to its mirror image) through the real models."""
-    from conftest import person_frames
+    """Two rendered people (conftest.two_people_frames) through the real models, and one as the control."""
+    from conftest import two_people_frames
 
-    frames, fps = person_frames(20)
+    two, one, fps = two_people_frames(20)
     for pair, expected in ((False, 1), (True, 2)):
         coach = LiveCoach("plank", people_check_interval_s=0.25)
-        for i, f in enumerate(frames):
-            img = np.ascontiguousarray(np.concatenate([f, f[:, ::-1]], axis=1)) if pair else f
+        for i, img in enumerate(two if pair else one):
             coach.process_image(img, i / fps)
         s = coach.status()
         coach.finish()

@@ -24,3 +24,12 @@ def test_ci_runs_the_readme_test_command():
     test_cmd = _commands()[1]
     assert test_cmd in ci.splitlines()
     assert "set -euo pipefail" in ci  # pytest's exit 5 ("no tests") fails the run
+
+
+def test_ci_also_runs_the_suite_without_shared_footage():
+    ci = (ROOT / ".ci" / "run").read_text()
+    conftest = (ROOT / "tests" / "conftest.py").read_text()
+    assert 'os.environ.get("FORMCOACH_SHARED_VIDEOS"' in conftest
+    runs = [line for line in ci.splitlines() if "pytest -p no:cacheprovider" in line]
+    assert len(runs) == 2 and runs[1].startswith('FORMCOACH_SHARED_VIDEOS="$no_shared" ')
+    assert 'no_shared="$(mktemp -d)"' in ci
