@@ -27,7 +27,7 @@ from formcoach.live import ConfigError, LiveStatus, rtc_configuration
 from formcoach.session import SESSION_KEY, CoachSession, LiveOutcome, UploadOutcome
 from formcoach.upload import MAX_UPLOAD_MB, VIDEO_SUFFIXES, UploadError, analyse_upload, fault_rows, rep_rows
 
-MODES = ("Practise live", "Upload a video", "Review history", "Exercise guide")
+MODES = ("Practise live", "Upload a video", "Review history", "Exercise guide", "Plan and progress")
 NOT_A_DIAGNOSIS = "formcoach gives feedback on how you move. It is not a diagnosis or a treatment plan."
 POLL_S = 0.25
 
@@ -279,8 +279,7 @@ def upload_page(s: CoachSession, exercise: str, pain_before: int | None) -> None
 
 def save_upload(s: CoachSession, file_key: str, exercise: str, result, pain_before) -> UploadOutcome:
     report = result.report
-    details = report.to_dict()
-    details.pop("series", None)
+    details = report.history_details()  # the report without the full series; a thinned chart series
     details["uploaded_as"] = result.display_name
     sid, err = None, None
     if report.summary is not None:
@@ -289,7 +288,8 @@ def save_upload(s: CoachSession, file_key: str, exercise: str, result, pain_befo
                 try:
                     sid = h.save_session(NewSession.from_summary(
                         report.summary, source="upload", duration_s=report.video.duration_s, details=details,
-                        pain_before=pain_before, video_path=str(result.kept_video) if result.kept_video else None))
+                        pain_before=pain_before, video_path=str(result.kept_video) if result.kept_video else None,
+                        keyframes=result.keyframes))
                 except (sqlite3.Error, ValueError) as e:  # shown to the user
                     err = f"could not save to history: {e}"
     return UploadOutcome(file_key, exercise, result, sid, err)
@@ -415,6 +415,10 @@ def main() -> None:
         upload_page(s, exercise, pain)
     elif mode == MODES[2]:
         review_page(s)
+    elif mode == MODES[4]:
+        from app_plan import plan_page
+
+        plan_page(s, open_history)
     else:
         guide_page(exercise)
 

@@ -75,3 +75,21 @@ def progress_chart(daily: Sequence[dict[str, Any]], names: Mapping[str, str] | N
             color=alt.Color("exercise:N", title="exercise"),
             tooltip=["day", "exercise", alt.Tooltip(f"{col}:Q", title=title)]).properties(width=220, height=160))
     return alt.hconcat(*charts)
+
+
+def weekly_progress_chart(rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> alt.Chart:
+    """Per exercise and programme week: the progression measure (plank best good-form hold, s; rep
+    exercises reps per side) as points and lines, faceted by exercise."""
+    data = []
+    for r in rows:
+        if "best_good_form_hold_s" in r:
+            measure, value = "best good-form hold (s)", r["best_good_form_hold_s"]
+        else:
+            measure, value = "reps per side", r.get("reps_per_side")
+        data.append({"exercise": names.get(r["exercise"], r["exercise"]), "week": r["week"], "measure": measure,
+                     "value": value, "adherence": r.get("adherence")})
+    df = pd.DataFrame(data, columns=["exercise", "week", "measure", "value", "adherence"])
+    return alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("week:O", title="programme week"), y=alt.Y("value:Q", title=None),
+        color=alt.Color("exercise:N"), tooltip=["exercise", "week", "measure", "value", "adherence"],
+    ).properties(height=220)

@@ -38,6 +38,13 @@ def import_plan(h: History, path: str | os.PathLike) -> Plan:
     return plan
 
 
+def import_plan_text(h: History, text: str, origin: str) -> Plan:
+    """As :func:`import_plan`, for a file's text (the page's upload box)."""
+    plan = loads(text)
+    h.save_plan(plan.to_json(), origin=f"import:{origin}")
+    return plan
+
+
 def session_facts(h: History) -> list[SessionFacts]:
     holds = h.rep_hold_medians()
     return [SessionFacts(day=local_day(s.created_at), exercise=s.exercise, reps_left=s.reps_left,

@@ -197,9 +197,9 @@ def step_day(plan: Plan, state: PlanState, day: date, sessions: Sequence[Session
                 say(ex, Rule.STOP, paused + " (still paused: answer the check-in once a clinician has seen you)")
             return PlanState(day, steps, paused, state.decisions + tuple(out))
 
-    if checkin is not None and checkin.answer == "worse":
+    if checkin is not None and checkin.answer == "worse":  # (never on a resume day: that needs "not worse")
         for ex in steps:
-            if ex not in stepped and plan.ladders[ex][0].tracked:
+            if plan.ladders[ex][0].tracked:
                 back(ex, Rule.STEP_BACK, "24-hour check-in: your back is worse than yesterday")
                 stepped.add(ex)
 
@@ -330,8 +330,6 @@ def todays_session(plan: Plan, sessions: Sequence[SessionFacts], checkins: Seque
         notes.append(f"rest day: one rest day a week ({_weekday(plan.rest_weekday)}s in this plan)")
     if week > 12:
         notes.append("the 12-week programme is complete: keep the top steps and ask your physiotherapist")
-    if plan.sessions_per_day > 1:
-        notes.append(f"{plan.sessions_per_day} short sessions today, a few hours apart")
     todo = [] if (rest or state.paused) else [i.step for i in items]
     minutes = split_day(plan, todo)[0].minutes if todo else 0.0
     return Today(today, plan.phase(today), week, rest, state.paused, tuple(items), plan.sessions_per_day,

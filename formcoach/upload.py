@@ -27,6 +27,8 @@ from vision.source import VideoError  # noqa: F401 - re-exported for callers
 
 from .engine import USER_ERRORS, AnalysisError, AnalysisOptions, analyze_video, write_annotated_video
 from .guided import fault_words
+from .history import KeyFrame
+from .keyframes import extract as extract_keyframes
 from .report import Report
 
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
@@ -44,6 +46,7 @@ class UploadResult:
     report: Report
     annotated_mp4: bytes
     kept_video: Path | None
+    keyframes: tuple[KeyFrame, ...] = ()  # annotated stills for the session report (formcoach.keyframes)
 
     @property
     def report_json(self) -> str:
@@ -99,7 +102,9 @@ def analyse_upload(data: bytes, name: str | None, exercise: str, *, keep_dir: Pa
         try:
             report = analyze_video(src, options, progress=lambda f, s: report_progress(0.75 * f, s))
             out = write_annotated_video(src, report, Path(td) / "annotated.mp4",
-                                        progress=lambda f, s: report_progress(0.75 + 0.25 * f, s))
+                                        progress=lambda f, s: report_progress(0.75 + 0.22 * f, s))
+            report_progress(0.97, "Key frames for the report")
+            stills = extract_keyframes(src, report)
         except (*USER_ERRORS, AnalysisError) as e:
             msg = str(e).replace(str(src), shown).replace(src.name, shown)
             raise UploadError(msg.splitlines()[0] if msg else f"{shown}: cannot be analysed") from None
@@ -112,7 +117,7 @@ def analyse_upload(data: bytes, name: str | None, exercise: str, *, keep_dir: Pa
             kept = keep_dir / f"{stamp}-{uuid.uuid4().hex[:8]}-annotated.mp4"
             kept.write_bytes(annotated)
     report_progress(1.0, "Done")
-    return UploadResult(shown, report, annotated, kept)
+    return UploadResult(shown, report, annotated, kept, stills)
 
 
 # --- tables ------------------------------------------------------------------------------------

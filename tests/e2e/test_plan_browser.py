@@ -1,0 +1,59 @@
+"""End to end: a new user opens "Plan and progress" in headless Chromium, gets a first plan, answers the
+24-hour check-in, and the answer lands in the history file. A screenshot goes to ``out/e2e/``."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import date
+
+import pytest
+
+from tests.e2e.harness import CHROMIUM, CHROMIUM_FLAGS, ROOT, StreamlitServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from formcoach.history import History
+
+
+def _wait_text(page, needle: str, timeout_s: float = 60) -> str:
+    end = time.monotonic() + timeout_s
+    text = ""
+    while time.monotonic() < end:
+        text = page.inner_text("body")
+        if needle in text:
+            return text
+        time.sleep(0.3)
+    raise TimeoutError(f"{needle!r} not on the page; last text: {text[-1500:]}")
+
+
+def test_new_user_plan_and_checkin_in_chromium(tmp_path):
+    db = tmp_path / "history.sqlite3"
+    with StreamlitServer(env={"FORMCOACH_DB": str(db)}, log_path=tmp_path / "server.log") as server, \
+            sync_api.sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            tempfile.mkdtemp(prefix="fc-chromium-"), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_FLAGS, ignore_default_args=["--headless"], viewport={"width": 1280, "height": 1400})
+        try:
+            page = ctx.pages[0] if ctx.pages else ctx.new_page()
+            page.goto(server.url, wait_until="domcontentloaded")
+            _wait_text(page, "What would you like to do?", 90)
+            page.get_by_text("Plan and progress", exact=True).click()
+            text = _wait_text(page, "Today's plan")
+            text = _wait_text(page, "A first plan for you")
+            assert f"starting {date.today()}" in text and "week 1, acute phase" in text
+            assert "feedback on movement, not a diagnosis" in text
+            page.get_by_text("Yes, worse", exact=True).click()
+            page.get_by_role("button", name="Save check-in").click()
+            _wait_text(page, "Check-in saved for")
+            (ROOT / "out" / "e2e").mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ROOT / "out" / "e2e" / "plan_page.png"), full_page=True)
+        finally:
+            ctx.close()
+    with History(db) as h:
+        assert h.plan_count() == 1
+        assert h.checkins() == [{"day": date.today().isoformat(), "answer": "worse", "seen_clinician": False}]
