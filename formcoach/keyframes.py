@@ -107,7 +107,8 @@ def render(image_bgr: np.ndarray, report: Report, i: int) -> bytes:
     """Draw the skeleton and the cue of frame ``i``, shrink to MAX_WIDTH_PX, encode as JPEG."""
     img = image_bgr.copy()
     SkeletonAnnotator().annotate(img, report.poses[i])
-    CoachAnnotator().annotate(img, report.verdicts[i], timed=not (report.summary and report.summary.reps))
+    CoachAnnotator().annotate(img, report.verdicts[i], timed=not (report.summary and report.summary.reps),
+                              pose=report.poses[i])  # the cue is placed off the body
     h, w = img.shape[:2]
     if w > MAX_WIDTH_PX:
         img = cv2.resize(img, (MAX_WIDTH_PX, round(h * MAX_WIDTH_PX / w)), interpolation=cv2.INTER_AREA)
