@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,8 +14,13 @@ from .cues import SAFETY, CueScheduler, CueSchedulerConfig, CueSpec
 from .gate import GateConfig, GateResult, ViewGate
 from .pose import PoseFrame, Side, sided
 
-# A frame stands for at most this much time (a gap in the stream is not time held).
+# A frame stands for at most this much time (a gap in the stream is not time held) ...
 MAX_FRAME_STEP_S = 0.25
+# ... unless the stream itself is slower than 4 fps: then a frame stands for up to 1.5 of its usual
+# intervals, at most this long, so a 2 fps hold counts its real time instead of half of it. Below
+# 1 fps the engine refuses the video (holds would be undercounted, faults unseen).
+LOW_RATE_MAX_STEP_S = 1.0
+STEP_HISTORY = 9  # intervals the usual frame interval is the median of
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class CheckerCore:
         self.prev_t: float | None = None
         self.t = 0.0
         self.dt = 0.0
+        self._steps: deque[float] = deque(maxlen=STEP_HISTORY)
         self.cant_judge_s = 0.0
         self.good_run_s = 0.0
         self._started = False
@@ -66,7 +73,9 @@ class CheckerCore:
         # The checker's clock never runs backwards: a frame stamped earlier than one already seen
         # (a camera glitch, a bad container) is judged at the latest time, with no time passing.
         self.t = frame.timestamp_s if self.prev_t is None else max(self.prev_t, frame.timestamp_s)
-        self.dt = frame_dt(self.prev_t, self.t, MAX_FRAME_STEP_S)
+        if self.prev_t is not None and self.t > self.prev_t:
+            self._steps.append(self.t - self.prev_t)
+        self.dt = frame_dt(self.prev_t, self.t, self.max_step_s())
         if self.prev_t is not None and self.t <= self.prev_t:
             self.dt = 0.0
         self.prev_t = self.t
@@ -77,6 +86,14 @@ class CheckerCore:
         if not g.form_ok:
             self.cant_judge_s += self.dt  # form could not be judged (position may still be tracked)
         return g
+
+    def max_step_s(self) -> float:
+        """The most time one frame may stand for: :data:`MAX_FRAME_STEP_S`, or 1.5 usual frame intervals
+        for streams slower than 4 fps (up to :data:`LOW_RATE_MAX_STEP_S`)."""
+        if not self._steps:
+            return MAX_FRAME_STEP_S
+        usual = sorted(self._steps)[len(self._steps) // 2]
+        return min(max(MAX_FRAME_STEP_S, 1.5 * usual), LOW_RATE_MAX_STEP_S)
 
     def update_faults(self, magnitudes: dict[str, float], judging: bool) -> tuple[str, ...]:
         """Feed this frame's fault magnitudes (degrees, larger = worse); returns active codes."""

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from exercises.base import Checker, ExerciseSpec, ExerciseSummary, FrameVerdict
+from exercises.common import LOW_RATE_MAX_STEP_S, MAX_FRAME_STEP_S
 from exercises.metrics import body_line_deg, mean_body_visibility
 from exercises.pose import PoseFrame
 from vision.annotate import CoachAnnotator, SkeletonAnnotator
@@ -137,7 +138,7 @@ def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = Non
         get_spec(options.exercise)  # unknown names fail before any decoding
     source = VideoFileSource(path, max_side_px=options.max_side_px)
     info = source.info
-    total = max(info.frame_count, 1)
+    total = max(info.frame_count or round(info.duration_s * info.fps), 1)  # for progress only
     poses: list[PoseFrame] = []
     verdicts: list[FrameVerdict | None] = []
     people_samples: list[int] = []
@@ -157,9 +158,11 @@ def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = Non
         summary = pipe.checker.summary() if pipe.checker is not None else None
         model_name = options.pose.model if options.pose.model in ("lite", "full", "heavy") else \
             Path(pipe.estimator.model_path).name
-    if info.frame_count and len(poses) + source.skipped_frames < TRUNCATED_FRACTION * info.frame_count:
-        raise VideoError(f"{Path(path).name}: file is truncated (only {len(poses)} of its "
-                         f"{info.frame_count} frames decode); export or copy it again")
+    _check_complete(Path(path).name, info, poses, source.skipped_frames)
+    step_s = median_frame_step_s(poses)
+    if step_s > LOW_RATE_MAX_STEP_S:
+        raise AnalysisError(f"{Path(path).name}: {1 / step_s:.1f} fps is too few frames to check form "
+                            f"(at least {1 / LOW_RATE_MAX_STEP_S:.0f} per second needed; film at 15 fps or more)")
     detected = sum(p.detected for p in poses)
     if detected == 0:
         raise NoPersonError(f"{Path(path).name}: no person found in any of its {len(poses)} frames")
@@ -178,6 +181,13 @@ def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = Non
                         "follows one person; film with only the exerciser in frame")
     if source.skipped_frames:
         warnings.append(f"{source.skipped_frames} corrupt frame(s) skipped")
+    if not info.timestamps:
+        warnings.append(f"the video has no timestamps (a raw {info.codec.upper()} stream): it was timed at an "
+                        f"assumed {info.fps:g} fps, so holds and tempo are wrong if that rate is; put it in an MP4 "
+                        "with its real rate (ffmpeg -framerate RATE -i IN -c copy OUT.mp4)")
+    if step_s > MAX_FRAME_STEP_S:
+        warnings.append(f"low frame rate ({1 / step_s:.1f} fps): holds count the time between frames, but short "
+                        "faults and quick movements between them are missed; film at 15 fps or more")
     if options.exercise is None and exercise is None:
         warnings.append("exercise not recognised; pass --exercise to check form")
     key = get_spec(exercise).key_metrics if exercise else ()
@@ -192,6 +202,29 @@ def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = Non
     if progress is not None:
         progress(1.0, "Analysis done")
     return report
+
+
+def median_frame_step_s(poses: Sequence[PoseFrame]) -> float:
+    """The typical time between frames (s); 0 for fewer than two frames."""
+    if len(poses) < 2:
+        return 0.0
+    return float(np.median(np.diff([p.timestamp_s for p in poses])))
+
+
+def _check_complete(name: str, info, poses: Sequence[PoseFrame], skipped: int) -> None:
+    """Refuse a truncated file: fewer frames than its header counts, or (when the header gives no count,
+    as MKV/WebM) media time well short of its header's duration. Neither uses duration x nominal fps,
+    which variable-rate clips do not meet."""
+    if info.frame_count:
+        if len(poses) + skipped < TRUNCATED_FRACTION * info.frame_count:
+            raise VideoError(f"{name}: file is truncated (only {len(poses)} of its {info.frame_count} frames "
+                             "decode); export or copy it again")
+        return
+    if info.duration_s > 0 and poses:
+        decoded_s = poses[-1].timestamp_s + (median_frame_step_s(poses) or 1 / info.fps)
+        if decoded_s < TRUNCATED_FRACTION * info.duration_s:
+            raise VideoError(f"{name}: file is truncated (only {decoded_s:.1f} s of its {info.duration_s:.1f} s "
+                             "decode); export or copy it again")
 
 
 def write_annotated_video(video_path: str | os.PathLike, report: Report, out_path: str | os.PathLike,

@@ -19,6 +19,12 @@ from pathlib import Path
 import numpy as np
 
 MIN_STEP_S = 0.001  # MediaPipe VIDEO mode needs strictly increasing integer milliseconds
+# Decode limits: an 8K frame peaked at 618 MB RSS and a 15000x15000 one at 2.3 GB (1080p: 340 MB),
+# see benchmarks/bench_big_input_memory.py; a set is minutes long, and every frame's pose is kept.
+MAX_SIDE_PX = 4096  # larger frames are refused before decoding (4K UHD and DCI 4K fit)
+MAX_DURATION_S = 20 * 60.0
+# FFmpeg's demuxers for single pictures ("png_pipe", "jpeg_pipe", ... and "image2"): not videos.
+STILL_IMAGE_FORMATS = ("image2", "_pipe")
 
 
 class VideoError(Exception):
@@ -31,7 +37,10 @@ class VideoInfo:
 
     ``width``/``height`` are of the upright image (after rotation); ``rotation_deg`` is the
     clockwise rotation applied to the stored frames to make them upright (0, 90, 180, 270).
-    ``frame_count`` is the container's estimate (0 when unknown).
+    ``frame_count`` is the count the container's header gives (0 when it gives none, as in MKV/WebM);
+    ``duration_s`` is the stream's length from its header, start offset excluded (0 when unknown).
+    ``timestamps`` is False for streams without presentation times (raw H.264): their frames are
+    timed at ``fps``, which is then the stream's own declared rate or FFmpeg's 25 fps guess.
     """
 
     fps: float
@@ -41,6 +50,7 @@ class VideoInfo:
     rotation_deg: int = 0
     duration_s: float = 0.0
     codec: str = ""
+    timestamps: bool = True
 
 
 @dataclass(frozen=True)
@@ -72,16 +82,21 @@ class VideoFileSource:
 
     ``max_side_px`` scales larger frames down (aspect kept, even size) while decoding: the pose
     model looks at 256 px anyway, and a 4000x3000 clip would otherwise cost time and memory.
+    Still images, frames over :data:`MAX_SIDE_PX` and streams over ``max_duration_s`` (default
+    :data:`MAX_DURATION_S`) are refused with a :class:`VideoError`: the size and the header's
+    duration before anything is decoded, a stream without a duration once it runs past the limit.
 
     With ``prefetch > 0`` a background thread decodes up to that many frames ahead, so decoding
     overlaps pose inference on the other core instead of adding to it.
     """
 
-    def __init__(self, path: str | os.PathLike, prefetch: int = 4, max_side_px: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, prefetch: int = 4, max_side_px: int | None = None,
+                 max_duration_s: float = MAX_DURATION_S) -> None:
         import av  # local: PyAV is heavy and only file decoding needs it
 
         self.path = Path(path)
         self.prefetch = prefetch
+        self.max_duration_s = max_duration_s
         if max_side_px is not None and max_side_px < 16:
             raise ValueError(f"max_side_px must be >= 16, got {max_side_px!r}")
         self.max_side_px = max_side_px
@@ -105,15 +120,28 @@ class VideoFileSource:
         self._frames_iter: Iterator[Frame] | None = None
         self.info = self._probe()
 
+    def _refuse(self, message: str) -> None:
+        self.close()
+        raise VideoError(f"{self.path}: {message}")
+
     def _probe(self) -> VideoInfo:
-        s = self._stream
-        rate = s.average_rate or s.guessed_rate or s.base_rate
-        fps = float(rate) if rate else 0.0
+        s, c = self._stream, self._container
+        fmt = c.format.name or ""
+        if fmt == "image2" or fmt.endswith("_pipe"):
+            self._refuse(f"is a still image ({s.codec_context.name.upper()}), not a video; "
+                         "formcoach needs a video of the exercise")
+        w0, h0 = s.codec_context.width, s.codec_context.height
+        if max(w0, h0) > MAX_SIDE_PX:
+            self._refuse(f"{w0}x{h0} frames are larger than formcoach decodes (at most {MAX_SIDE_PX} pixels "
+                         "a side, 4K); export the video at 4K or 1080p")
         duration = 0.0
         if s.duration is not None and s.time_base is not None:
             duration = float(s.duration * s.time_base)
-        elif self._container.duration:
-            duration = self._container.duration / 1_000_000
+        elif c.duration:  # MKV/WebM: the container's, which counts from its start time, not from 0
+            duration = max(0.0, (c.duration - (c.start_time or 0)) / 1_000_000)
+        if duration > self.max_duration_s:
+            self._refuse(f"is {_span(duration)} long; formcoach checks videos up to "
+                         f"{_span(self.max_duration_s)}: trim it to the set you want checked")
         # Decode the first frame now: it proves the file decodes and carries the rotation.
         self._frames_iter = self._decode()
         try:
@@ -122,10 +150,12 @@ class VideoFileSource:
             self.close()
             raise VideoError(f"{self.path}: no decodable video frames") from None
         h, w = self._first.image.shape[:2]
+        fps = self._untimed_fps if not self._timestamps else float(s.average_rate or s.guessed_rate or 0)
         if not fps or not math.isfinite(fps):
             fps = 30.0
-        return VideoInfo(fps=fps, width=w, height=h, frame_count=int(s.frames or round(duration * fps)),
-                         rotation_deg=self._rotation, duration_s=duration, codec=s.codec_context.name)
+        return VideoInfo(fps=fps, width=w, height=h, frame_count=int(s.frames or 0),
+                         rotation_deg=self._rotation, duration_s=duration, codec=s.codec_context.name,
+                         timestamps=self._timestamps)
 
     def _decode(self) -> Iterator[Frame]:
         import av
@@ -134,6 +164,11 @@ class VideoFileSource:
         last_t = -math.inf
         index = 0
         self._rotation = 0
+        self._timestamps = True
+        # Without presentation times (raw H.264) the codec's declared rate is the best clock; the
+        # demuxer's average_rate is then only FFmpeg's 25 fps default.
+        rate = s.guessed_rate or s.average_rate
+        self._untimed_fps = float(rate) if rate else 30.0
         t0 = None
         packets = self._container.demux(s)
         while True:
@@ -159,11 +194,15 @@ class VideoFileSource:
                     continue
                 t = vf.time
                 if t is None:
-                    t = index / (float(s.average_rate) if s.average_rate else 30.0)
+                    self._timestamps = False
+                    t = index / self._untimed_fps
                 if t0 is None:
                     t0 = t
                 t = max(float(t) - t0, last_t + MIN_STEP_S)  # start at 0, strictly increasing
                 last_t = t
+                if t > self.max_duration_s:
+                    raise VideoError(f"{self.path}: longer than the {_span(self.max_duration_s)} formcoach "
+                                     "checks; trim it to the set you want checked")
                 yield Frame(_upright(np.ascontiguousarray(img), self._rotation), t, index)
                 index += 1
 
@@ -298,6 +337,10 @@ def open_source(video: str | os.PathLike | None = None, webcam: int | None = Non
     if (video is None) == (webcam is None):
         raise ValueError("give exactly one of video= and webcam=")
     return VideoFileSource(video) if video is not None else WebcamSource(webcam)
+
+
+def _span(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
 def _short(e: BaseException) -> str:
