@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 
+from .guided import SetTarget
 from .history import History
-from .plan import Plan, default_plan, load, loads
+from .plan import Plan, Step, default_plan, load, loads
 from .progression import CheckIn, SessionFacts, Today, todays_session, weekly_progress
 
 
@@ -61,6 +62,23 @@ def checkins(h: History) -> list[CheckIn]:
 def today_from_history(h: History, today: date) -> tuple[Plan, Today, bool]:
     plan, created = current_plan(h, today)
     return plan, todays_session(plan, session_facts(h), checkins(h), today), created
+
+
+def guided_target(step: Step) -> SetTarget:
+    """The live page's guided set for a plan step (sets, reps per side or hold, rest)."""
+    return SetTarget(step.exercise, sets=step.sets, reps_per_side=step.reps_per_side or 0,
+                     hold_s=float(step.hold_s if step.hold_s is not None else 2.0), rest_s=float(step.rest_s),
+                     level=step.variant if step.is_hold else "")
+
+
+def planned_target(h: History, exercise: str, today: date) -> SetTarget | None:
+    """Today's guided set for ``exercise`` from the plan in force; None on a rest day, while stopped,
+    or when the exercise is not in today's plan."""
+    _, t, _ = today_from_history(h, today)
+    if t.rest_day or t.stopped:
+        return None
+    item = next((i for i in t.items if i.step.exercise == exercise and i.step.tracked), None)
+    return guided_target(item.step) if item else None
 
 
 def progress_from_history(h: History, today: date) -> list[dict]:

@@ -13,7 +13,13 @@ from history_helpers import make_summary
 from formcoach import history as hmod
 from formcoach.history import History, NewSession
 from formcoach.plan import SCHEMA, Plan, PlanError, Step, default_plan, load, loads
-from formcoach.programme import current_plan, import_plan, session_facts, today_from_history
+from formcoach.programme import (
+    current_plan,
+    import_plan,
+    planned_target,
+    session_facts,
+    today_from_history,
+)
 from formcoach.progression import (
     CheckIn,
     Rule,
@@ -292,3 +298,14 @@ def test_history_v2_file_migrates_to_v3_keeping_sessions(tmp_path):
 def test_plan_steps_reject_bad_values_directly():
     with pytest.raises(PlanError, match=r"ladders.plank\[0\].sets"):
         Plan("x", MONDAY, {"plank": (Step("plank", "knees", "acute", 0, hold_s=10.0),)})
+
+
+def test_guided_set_target_follows_the_plan(tmp_path):
+    with History(tmp_path / "h.sqlite3") as h:
+        current_plan(h, MONDAY)
+        t = planned_target(h, "plank", MONDAY)
+        assert (t.timed, t.sets, t.hold_s, t.rest_s) == (True, 3, 10.0, 30.0)
+        assert planned_target(h, "bird_dog", MONDAY) is None  # not before the subacute phase
+        b = planned_target(h, "bird_dog", day(14))
+        assert (b.timed, b.reps_per_side, b.hold_s) == (False, 10, 3.0)
+        assert planned_target(h, "plank", day(6)) is None  # the rest day
