@@ -13,6 +13,7 @@ import streamlit as st
 from formcoach import charts
 from formcoach.plan import PlanError, display_name
 from formcoach.programme import import_plan_text, local_day, progress_from_history, today_from_history
+from formcoach.progression import measure_text
 
 CHECKIN = {"No, about the same": "same", "No, better": "better", "Yes, worse": "worse"}
 
@@ -57,8 +58,7 @@ def plan_page(s, open_history) -> None:
         st.dataframe(pd.DataFrame([{
             "exercise": display_name(r["exercise"]), "week": r["week"],
             "sessions / planned": f"{r['sessions']} / {r['planned']}",
-            "measure": (f"best good-form hold {v(r['best_good_form_hold_s'])} s" if "best_good_form_hold_s" in r
-                        else f"reps/side {v(r.get('reps_per_side'))}, hold {v(r.get('hold_at_reach_s'))} s"),
+            "measure": measure_text(r),
             "fault rate": "-" if r["fault_rate"] is None else f"{100 * r['fault_rate']:.0f} %",
             "pain before / after": f"{v(r['pain_before'])} / {v(r['pain_after'])}",
         } for r in rows]), hide_index=True, width="stretch", key="progress_table")

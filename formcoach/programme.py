@@ -14,7 +14,7 @@ from datetime import date, datetime
 from .guided import SetTarget
 from .history import History
 from .plan import Plan, Step, default_plan, load, loads
-from .progression import CheckIn, SessionFacts, Today, todays_session, weekly_progress
+from .progression import CheckIn, SessionFacts, Today, session_measures, todays_session, weekly_progress
 
 
 def local_day(dt: datetime) -> date:
@@ -48,11 +48,20 @@ def import_plan_text(h: History, text: str, origin: str) -> Plan:
 
 def session_facts(h: History) -> list[SessionFacts]:
     holds = h.rep_hold_medians()
-    return [SessionFacts(day=local_day(s.created_at), exercise=s.exercise, reps_left=s.reps_left,
-                         reps_right=s.reps_right, hold_s=s.hold_s, good_form_s=s.good_form_s,
-                         fault_rate=s.fault_rate, rep_hold_s=holds.get(s.id), pain_before=s.pain_before,
-                         pain_after=s.pain_after, sharp=s.pain_sharp, radiating=s.pain_radiating, session_id=s.id)
-            for s in reversed(h.sessions())]
+    out = []
+    for s in reversed(h.sessions()):
+        measures = {}
+        if s.rep_count and s.exercise in ("dead_bug", "bird_dog"):
+            series = h.details(s.id).get("chart_series") or {}
+            if series:
+                measures = session_measures(s.exercise, series,
+                                            [(r.start_s, r.end_s, r.verdict) for r in h.reps(s.id)])
+        out.append(SessionFacts(
+            day=local_day(s.created_at), exercise=s.exercise, reps_left=s.reps_left, reps_right=s.reps_right,
+            hold_s=s.hold_s, good_form_s=s.good_form_s, fault_rate=s.fault_rate, rep_hold_s=holds.get(s.id),
+            pain_before=s.pain_before, pain_after=s.pain_after, sharp=s.pain_sharp, radiating=s.pain_radiating,
+            session_id=s.id, measures=measures))
+    return out
 
 
 def checkins(h: History) -> list[CheckIn]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -60,6 +60,7 @@ class SessionFacts:
     sharp: bool = False
     radiating: bool = False
     session_id: int | None = None
+    measures: Mapping[str, float] = field(default_factory=dict)  # from session_measures (may be empty)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,36 @@ def met_target(step: Step, s: SessionFacts, max_fault_rate: float) -> tuple[bool
     elif s.fault_rate > max_fault_rate + 1e-9:
         short.append(f"{100 * s.fault_rate:.0f} % with a form fault (good form: at most {100 * max_fault_rate:.0f} %)")
     return (not short, "; ".join(short))
+
+
+def session_measures(exercise: str, series: Mapping[str, Sequence[float | None]],
+                     reps: Sequence[tuple[float, float, str]]) -> dict[str, float]:
+    """Progression measures from a session's angle series (seconds, degrees) and its reps
+    ``(start_s, end_s, verdict)``; only reps judged ``good`` count. Empty without a series.
+
+    * dead bug ``lowest_controlled_leg_deg``: the lowest leg elevation (hip-ankle line above the floor)
+      reached in a good rep - lower is harder, correct form while the back stays flat;
+    * bird-dog ``hip_roll_peak_deg``: the median over good reps of the largest pelvis roll in the
+      rep - smaller is steadier (hips level).
+    """
+    t = series.get("t_s") or []
+    name = {"dead_bug": "leg_elevation_deg", "bird_dog": "hip_roll_deg"}.get(exercise)
+    vals = series.get(name) if name else None
+    if not t or not vals:
+        return {}
+    per_rep = []
+    for a, b, verdict in reps:
+        if verdict != "good":
+            continue
+        window = [v for ti, v in zip(t, vals) if ti is not None and a <= ti <= b and v is not None
+                  and v == v]
+        if window:
+            per_rep.append(min(window) if exercise == "dead_bug" else max(abs(v) for v in window))
+    if not per_rep:
+        return {}
+    if exercise == "dead_bug":
+        return {"lowest_controlled_leg_deg": round(min(per_rep), 1)}
+    return {"hip_roll_peak_deg": round(statistics.median(per_rep), 1)}
 
 
 def pain_rise(s: SessionFacts) -> int | None:
@@ -348,7 +379,9 @@ def weekly_progress(plan: Plan, sessions: Sequence[SessionFacts], today: date) -
     """Per exercise and programme week: sessions done vs planned (adherence) and the progression measures.
 
     Measures: plank best good-form hold (s); rep exercises reps per side (mean of the weaker side) and
-    median hold at full reach (s); mean fault rate; mean pain before/after.
+    median hold at full reach (s); dead bug lowest controlled leg angle (deg, the week's lowest) and
+    bird-dog hip-roll peak (deg, median; both None when no angle series was stored, e.g. live
+    sessions); mean fault rate; mean pain before/after.
     """
     rows = []
     last_week = plan.week(today)
@@ -376,6 +409,13 @@ def weekly_progress(plan: Plan, sessions: Sequence[SessionFacts], today: date) -
                     if ss else None
                 holds = [s.rep_hold_s for s in ss if s.rep_hold_s is not None]
                 row["hold_at_reach_s"] = round(statistics.median(holds), 1) if holds else None
+                legs = [s.measures["lowest_controlled_leg_deg"] for s in ss
+                        if "lowest_controlled_leg_deg" in s.measures]
+                rolls = [s.measures["hip_roll_peak_deg"] for s in ss if "hip_roll_peak_deg" in s.measures]
+                if ex == "dead_bug":
+                    row["lowest_controlled_leg_deg"] = min(legs) if legs else None
+                if ex == "bird_dog":
+                    row["hip_roll_peak_deg"] = round(statistics.median(rolls), 1) if rolls else None
             for k in ("pain_before", "pain_after"):
                 vals = [getattr(s, k) for s in ss if getattr(s, k) is not None]
                 row[k] = round(statistics.fmean(vals), 1) if vals else None
@@ -383,6 +423,21 @@ def weekly_progress(plan: Plan, sessions: Sequence[SessionFacts], today: date) -
     return rows
 
 
-__all__ = ["CHECKIN_ANSWERS", "CheckIn", "Decision", "ExerciseState", "PlanState", "Rule", "SessionFacts",
-           "Today", "TodayItem", "met_target", "pain_rise", "replay", "step_day", "todays_session",
-           "weekly_progress"]
+def measure_text(row: Mapping) -> str:
+    """One line for a :func:`weekly_progress` row's measures (``-`` where not measured)."""
+    def v(x) -> str:
+        return "-" if x is None else f"{x:g}"
+
+    if "best_good_form_hold_s" in row:
+        return f"best good-form hold {v(row['best_good_form_hold_s'])} s"
+    text = f"reps/side {v(row.get('reps_per_side'))}, hold at reach {v(row.get('hold_at_reach_s'))} s"
+    if "lowest_controlled_leg_deg" in row:
+        text += f", lowest controlled leg {v(row['lowest_controlled_leg_deg'])} deg"
+    if "hip_roll_peak_deg" in row:
+        text += f", hip roll peak {v(row['hip_roll_peak_deg'])} deg"
+    return text
+
+
+__all__ = ["CHECKIN_ANSWERS", "CheckIn", "Decision", "ExerciseState", "PlanState", "Rule", "SessionFacts", "Today",
+           "TodayItem", "measure_text", "met_target", "pain_rise", "replay", "session_measures", "step_day",
+           "todays_session", "weekly_progress"]

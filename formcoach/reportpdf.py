@@ -26,7 +26,7 @@ from exercises.base import SAFETY_MESSAGE
 from .history import History, KeyFrame, RepRow, SessionRow, pain_advice
 from .plan import Plan, Step, display_name
 from .programme import checkins, current_plan, local_day, session_facts
-from .progression import replay, weekly_progress
+from .progression import measure_text, replay, weekly_progress
 
 DISCLAIMER = ("Feedback on movement, not a diagnosis. formcoach measures body landmarks from video; it does not "
               "assess the spine, pain or tissue. Pain ratings are entered by the patient.")
@@ -164,10 +164,7 @@ def _progress_table(rows: Sequence[dict]) -> tuple[list[str], list[list[str]]]:
 
     out = []
     for r in rows:
-        if "best_good_form_hold_s" in r:
-            m = f"best good-form hold {f(r['best_good_form_hold_s'])} s"
-        else:
-            m = f"reps/side {f(r.get('reps_per_side'))}, hold {f(r.get('hold_at_reach_s'))} s"
+        m = measure_text(r)
         out.append([display_name(r["exercise"]), str(r["week"]), f"{r['sessions']} / {r['planned']}", m,
                     f(r["fault_rate"] and 100 * r["fault_rate"], "{:.0f} %") if r["fault_rate"] is not None else "-",
                     f"{f(r['pain_before'])} / {f(r['pain_after'])}"])

@@ -309,3 +309,23 @@ def test_guided_set_target_follows_the_plan(tmp_path):
         b = planned_target(h, "bird_dog", day(14))
         assert (b.timed, b.reps_per_side, b.hold_s) == (False, 10, 3.0)
         assert planned_target(h, "plank", day(6)) is None  # the rest day
+
+
+def test_progress_measures_from_the_angle_series(plan):
+    from formcoach.progression import measure_text, session_measures
+
+    t = [i * 0.5 for i in range(40)]
+    leg = [60 - (20 if 2 <= x <= 6 else 0) - (40 if 12 <= x <= 16 else 0) for x in t]  # rep 2 dips to 20 deg
+    reps = [(1.0, 7.0, "good"), (11.0, 17.0, "fault")]
+    assert session_measures("dead_bug", {"t_s": t, "leg_elevation_deg": leg}, reps) == {
+        "lowest_controlled_leg_deg": 40.0}  # the faulty rep's 20 deg does not count as controlled
+    assert session_measures("dead_bug", {"t_s": t, "leg_elevation_deg": leg}, [reps[1]]) == {}
+    roll = [(-9.0 if 3 <= x <= 4 else 2.0) for x in t]
+    assert session_measures("bird_dog", {"t_s": t, "hip_roll_deg": roll},
+                            [(1.0, 7.0, "good"), (8.0, 10.0, "good")]) == {"hip_roll_peak_deg": 5.5}
+    assert session_measures("bird_dog", {}, reps) == {}  # live sessions keep no series
+    s = SessionFacts(day=day(15), exercise="dead_bug", reps_left=10, reps_right=10, fault_rate=0.0,
+                     measures={"lowest_controlled_leg_deg": 40.0})
+    row = next(r for r in weekly_progress(plan, [s], day(16)) if r["exercise"] == "dead_bug")
+    assert row["lowest_controlled_leg_deg"] == 40.0
+    assert "lowest controlled leg 40 deg" in measure_text(row)
