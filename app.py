@@ -45,11 +45,13 @@ def open_history(s: CoachSession):
     try:
         h = History(s.db_path)
     except HistoryError as e:
-        st.error(f"History is unavailable: {e}. Change the history file in the sidebar.")
+        st.error(f"History is unavailable: {e}")
         yield None
         return
     try:
         yield h
+    except HistoryError as e:  # damage found while reading or writing: one message, the page goes on
+        st.error(f"History is unavailable: {e}")
     finally:
         h.close()
 
@@ -188,7 +190,7 @@ def finish_live(s: CoachSession, coach, pain_before: int | None) -> None:
                     sid = h.save_session(NewSession.from_summary(
                         summary, source="live", duration_s=coach.duration_s, details=summary_details(summary),
                         pain_before=pain_before))
-                except (sqlite3.Error, ValueError) as e:  # shown to the user; the summary stays on screen
+                except (sqlite3.Error, HistoryError, ValueError) as e:  # shown to the user; the summary stays on screen
                     err = f"could not save to history: {e}"
     s.last_live = LiveOutcome(coach.exercise, summary, coach.duration_s, sid, err)
 
@@ -290,7 +292,7 @@ def save_upload(s: CoachSession, file_key: str, exercise: str, result, pain_befo
                         report.summary, source="upload", duration_s=report.video.duration_s, details=details,
                         pain_before=pain_before, video_path=str(result.kept_video) if result.kept_video else None,
                         keyframes=result.keyframes))
-                except (sqlite3.Error, ValueError) as e:  # shown to the user
+                except (sqlite3.Error, HistoryError, ValueError) as e:  # shown to the user
                     err = f"could not save to history: {e}"
     return UploadOutcome(file_key, exercise, result, sid, err)
 

@@ -14,6 +14,7 @@ Times are UTC ISO-8601 strings; durations are seconds; sides are the person's ow
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -257,8 +258,18 @@ class History:
         self.path = Path(path).expanduser() if path is not None else default_db_path()
         if self.path.is_dir():
             raise HistoryError(f"{self.path}: is a directory, not a history file")
+        foreign = _foreign_tables(self.path)  # read-only look first: another program's file stays untouched
+        if foreign is not None:
+            raise HistoryError(f"{self.path}: is another program's SQLite database (tables: {foreign}), not a "
+                               "formcoach history file; formcoach left it untouched: choose another file")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise HistoryError(f"{self.path.parent}: cannot create the history folder ({e.strerror})") from None
+        read_only = _read_only(self.path)
+        if read_only:
+            raise HistoryError(read_only)
+        try:
             self._con = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
         except (OSError, sqlite3.Error) as e:
             raise HistoryError(f"{self.path}: cannot open history ({e})") from None
@@ -270,7 +281,7 @@ class History:
             self._migrate()
         except sqlite3.DatabaseError as e:
             self._con.close()
-            raise HistoryError(f"{self.path}: not a formcoach history file ({e})") from None
+            raise HistoryError(_problem(self.path, e) or f"{self.path}: not a formcoach history file ({e})") from None
 
     # connection plumbing
     @contextmanager
@@ -456,6 +467,82 @@ class History:
                 problems.append(f"session {r['id']}: {r['nr']}/{r['rep_count']} reps, "
                                 f"{r['nf']}/{r['fault_count']} faults")
         return problems
+
+
+# SQLite primary result codes (sqlite3.SQLITE_* from Python 3.11 on)
+_BUSY, _LOCKED, _READONLY, _CORRUPT = 5, 6, 8, 11
+
+
+def _problem(path: Path, e: sqlite3.Error) -> str | None:
+    """One line for a failure the user has to act on (damaged, read-only, busy file); None otherwise."""
+    code = getattr(e, "sqlite_errorcode", None)
+    code = code & 0xFF if code is not None else None
+    text = str(e)
+    if code == _CORRUPT or "malformed" in text:
+        return (f"{path}: the history file is damaged ({text}); formcoach changed nothing in it: keep a copy, "
+                "then restore a backup or set FORMCOACH_DB to a new file")
+    if code == _READONLY or "readonly" in text:
+        return _read_only(path) or f"{path}: the history file is read-only; formcoach cannot save sessions in it"
+    if code in (_BUSY, _LOCKED):
+        return f"{path}: the history file is busy (another formcoach is writing to it); try again"
+    return None
+
+
+def _read_only(path: Path) -> str | None:
+    """Why formcoach cannot write ``path`` (its folder or the file is read-only), or None."""
+    folder = path.parent
+    if not os.access(folder, os.W_OK):
+        return (f"{folder}: the history folder is read-only, so formcoach cannot save sessions there; make it "
+                "writable or set FORMCOACH_DB to a file in a writable folder")
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path}: the history file is read-only; make it writable or set FORMCOACH_DB to another file"
+    return None
+
+
+def _foreign_tables(path: Path) -> str | None:
+    """The tables of a SQLite file that is not formcoach's (schema 0 with tables, or a known schema
+    without a ``sessions`` table; a newer schema is :meth:`History._migrate`'s to refuse), read without writing; None for a formcoach file, an empty or missing one, or one SQLite
+    cannot read (the normal open reports that)."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except (OSError, sqlite3.Error):
+        return None
+    try:
+        version = int(con.execute("PRAGMA user_version").fetchone()[0])
+        tables = sorted(r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+    if (version == 0 and tables) or (0 < version <= SCHEMA_VERSION and "sessions" not in tables):
+        return ", ".join(tables[:6]) + (", ..." if len(tables) > 6 else "") or "none"
+    return None
+
+
+def _guarded(method: Callable) -> Callable:
+    """Turn a damaged / read-only / busy file into a :class:`HistoryError` with one line for the user."""
+
+    @functools.wraps(method)
+    def call(self: History, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            msg = _problem(self.path, e)
+            if msg is None:
+                raise
+            raise HistoryError(msg) from None
+
+    return call
+
+
+# Every public method: a file damaged after it was opened (zeroed pages behind an intact header) must
+# give one clear message on whichever call first reads the damage, not a traceback.
+for _name, _method in list(vars(History).items()):
+    if not _name.startswith("_") and callable(_method) and _name != "close":
+        setattr(History, _name, _guarded(_method))
 
 
 def _session_row(r: sqlite3.Row) -> SessionRow:
