@@ -500,9 +500,12 @@ def _read_only(path: Path) -> str | None:
 
 
 def _foreign_tables(path: Path) -> str | None:
-    """The tables of a SQLite file that is not formcoach's (schema 0 with tables, or a known schema
-    without a ``sessions`` table; a newer schema is :meth:`History._migrate`'s to refuse), read without writing; None for a formcoach file, an empty or missing one, or one SQLite
-    cannot read (the normal open reports that)."""
+    """The tables of a SQLite file that is not formcoach's, read without writing, else None.
+
+    Not formcoach's: schema 0 with tables, or a known schema without a ``sessions`` table (a newer
+    schema is for :meth:`History._migrate` to refuse). None also for an empty or missing file, or one
+    SQLite cannot read (the normal open reports that).
+    """
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return None
