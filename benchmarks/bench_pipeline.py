@@ -37,6 +37,7 @@ import numpy as np  # noqa: E402
 
 from vision.annotate import CoachAnnotator, SkeletonAnnotator  # noqa: E402
 from vision.models import resolve_model  # noqa: E402
+from vision.offline import keep_offline  # noqa: E402
 from vision.pose import PoseEstimator, PoseOptions  # noqa: E402
 from vision.smoothing import PoseSmoother  # noqa: E402
 from vision.source import VideoFileSource  # noqa: E402
@@ -61,6 +62,7 @@ def make_checker(exercise: str | None):
 
 
 def raw_landmarker(model: str):
+    keep_offline()  # MediaPipe's native usage logger stays on this machine (vision/offline.py)
     from mediapipe.tasks.python import BaseOptions
     from mediapipe.tasks.python import vision as mp_vision
 

@@ -20,6 +20,7 @@ import numpy as np
 from exercises.pose import NUM_LANDMARKS, PoseFrame
 
 from .models import ModelError, resolve_model
+from .offline import keep_offline
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # quiet MediaPipe's W0000 log lines
 
@@ -74,7 +75,9 @@ def pose_frame_from_result(result, image_wh: tuple[int, int], timestamp_s: float
 def _open_landmarker(path, running_mode: str, **options):
     """A MediaPipe PoseLandmarker for ``path`` in ``running_mode`` (``VIDEO`` | ``IMAGE``).
 
-    Raises :class:`ModelError` naming the path when the file cannot be loaded."""
+    Raises :class:`ModelError` naming the path when the file cannot be loaded. MediaPipe's native usage
+    logger is kept on this machine first (:mod:`vision.offline`)."""
+    keep_offline()
     from mediapipe.tasks.python import BaseOptions
     from mediapipe.tasks.python import vision as mp_vision
 

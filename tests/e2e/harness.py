@@ -85,7 +85,10 @@ def free_port() -> int:
 class StreamlitServer:
     """``streamlit run app.py`` on 127.0.0.1:<free port>; a context manager that always stops it."""
 
-    def __init__(self, env: dict[str, str] | None = None, log_path: Path | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, log_path: Path | None = None,
+                 trace_path: Path | None = None) -> None:
+        """``trace_path``: run the server under strace, recording its network calls there (tests/nettrace.py)."""
+        self.trace_path = trace_path
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "GLOG_minloglevel": "2", **(env or {})}
@@ -98,6 +101,10 @@ class StreamlitServer:
                ["-m", "streamlit"]), "run", str(ROOT / "app.py"), "--server.port", str(self.port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        if self.trace_path is not None:
+            from nettrace import strace_argv
+
+            cmd = strace_argv(self.trace_path) + cmd
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)

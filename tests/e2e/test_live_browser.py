@@ -2,7 +2,8 @@
 
 The fake camera plays a rep clip; the page's rep counter must rise and a cue must appear; at STOP
 the session summary is shown and saved to history. A screenshot is saved to ``out/e2e/``.
-The server runs on a free localhost port and is always stopped.
+The server runs on a free localhost port and is always stopped. It runs under strace where strace can
+trace (tests/nettrace.py): live WebRTC on localhost works and nothing the server does leaves the machine.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if not CHROMIUM.exists():
 pytest.importorskip("playwright.sync_api")
 
 from app_helpers import REP_CLIPS, pick
+from nettrace import offences, strace_problem
 
 from formcoach.history import History
 
@@ -28,7 +30,9 @@ def test_live_page_counts_reps_shows_cue_and_saves(tmp_path):
     clip, exercise = pick(REP_CLIPS)
     y4m = make_y4m(clip, tmp_path / "cam.y4m", max_s=20)
     db = tmp_path / "history.sqlite3"
-    with StreamlitServer(env={"FORMCOACH_DB": str(db)}, log_path=tmp_path / "server.log") as server, \
+    trace = None if strace_problem() else tmp_path / "server.trace"
+    with StreamlitServer(env={"FORMCOACH_DB": str(db)}, log_path=tmp_path / "server.log",
+                         trace_path=trace) as server, \
             LiveBrowser(server.url, y4m, tmp_path / "chromium") as b:
         try:
             b.open(f"?exercise={exercise}")
@@ -51,6 +55,8 @@ def test_live_page_counts_reps_shows_cue_and_saves(tmp_path):
             print("\n".join(b.console[-30:]))
             raise
     assert server.proc.poll() is not None  # the server is stopped
+    if trace is not None:
+        assert offences(trace) == []
     with History(db) as h:
         (row,) = h.sessions()
         assert row.source == "live" and row.exercise == exercise and row.reps >= 1

@@ -35,6 +35,9 @@ MP_INDEX = {"nose": 0, "left_eye": 2, "right_eye": 5, "left_ear": 7, "right_ear"
 def run_mediapipe(video: Path, model: Path, fps: float) -> np.ndarray:
     """(frames, 33, 3) pixel x, y and visibility; NaN where no pose was found."""
     os.environ.setdefault("GLOG_minloglevel", "2")
+    from vision.offline import keep_offline
+
+    keep_offline()  # MediaPipe's native usage logger stays on this machine (vision/offline.py)
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions
     from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
