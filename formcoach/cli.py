@@ -3,6 +3,7 @@
     formcoach analyze VIDEO [--exercise plank|dead_bug|bird_dog] [--model lite|full|PATH]
                             [--json OUT.json] [--annotated OUT.mp4] [--landmarks OUT.npz]
     formcoach eval LABELS [--json OUT.json] [--model lite|full|PATH]
+    formcoach eval corpus [--split validation|train|all] [--json OUT.json] [--model lite|full]
 
 Errors print one line (``formcoach: error: ...``) and exit non-zero; no output file is left
 half-written. Set ``FORMCOACH_DEBUG=1`` to see tracebacks of unexpected errors.
@@ -109,6 +110,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         from .evaluate import main as eval_main
     except ImportError:
         raise AnalysisError("eval is not available in this build") from None
+    from .corpus import is_corpus
+
+    if is_corpus(args.labels):
+        from .corpus import eval_main as corpus_eval
+
+        return corpus_eval(args.labels, args.split or "validation", args.model, args.json)
+    if args.split:
+        raise AnalysisError(f"{args.labels}: --split needs a corpus folder (labels/ and landmarks/)")
     return eval_main(args.labels, args.json, args.model)
 
 
@@ -128,7 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     cli_plan.add_save_options(a)
     a.set_defaults(func=_cmd_analyze)
     e = sub.add_parser("eval", help="score the checkers against labelled clips")
-    e.add_argument("labels", help="a labels.json file or a folder of clip label JSONs")
+    e.add_argument("labels", help="a labels.json file, a folder of clip label JSONs, or the corpus folder "
+                   "(scored from its landmark caches, no video needed)")
+    e.add_argument("--split", choices=("train", "validation", "all"),
+                   help="corpus only: which split to score (default validation)")
     e.add_argument("--json", metavar="OUT.json")
     e.add_argument("--model", default="lite")
     e.set_defaults(func=_cmd_eval)

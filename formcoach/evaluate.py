@@ -131,18 +131,25 @@ def _mediapipe_version() -> str:
     return version("mediapipe")
 
 
-def poses_for(video: Path, model: str) -> list[PoseFrame]:
-    """Smoothed poses of a video as the engine produces them (cached by file hash and settings)."""
-    from formcoach.engine import AnalysisOptions, analyze_video
-    from formcoach.recording import load_frames, save_frames
+def pipeline_settings(model: str):
+    """The analysis options ``formcoach analyze`` uses (without the people check, which shapes no pose)
+    and a string naming every setting that shapes the poses: model, confidences, smoothing, scaling and
+    the mediapipe release. Landmark caches are keyed by it, so a changed default never serves stale ones."""
+    from formcoach.engine import AnalysisOptions
     from vision.pose import PoseOptions
 
-    # The key covers the video bytes, the model, the mediapipe release and every setting that shapes the
-    # poses, so an upgrade or a change to the defaults (confidences, smoothing, scaling) never serves stale
-    # landmarks.
     opts = AnalysisOptions(exercise="plank", pose=PoseOptions(model=model), people_check_interval_s=None)
+    return opts, repr((opts.pose, opts.smoothing, opts.max_side_px, _mediapipe_version()))
+
+
+def poses_for(video: Path, model: str) -> list[PoseFrame]:
+    """Smoothed poses of a video as the engine produces them (cached by file hash and settings)."""
+    from formcoach.engine import analyze_video
+    from formcoach.recording import load_frames, save_frames
+
+    opts, settings = pipeline_settings(model)
     h = hashlib.sha256(video.read_bytes())
-    h.update(repr((opts.pose, opts.smoothing, opts.max_side_px, _mediapipe_version())).encode())
+    h.update(settings.encode())
     digest = h.hexdigest()[:16]
     cache = _cache_dir()
     cached = cache / f"{video.stem}-{digest}-{Path(model).name}.npz" if cache else None

@@ -151,7 +151,7 @@ DB_SLOW = Tempo(extend_s=2.0, hold_s=4.0, return_s=2.0, rest_s=0.8)
 DB_QUICK_HOLD = Tempo(extend_s=1.0, hold_s=1.0, return_s=1.0, rest_s=0.4)
 DB_RUSHED = Tempo(extend_s=0.6, hold_s=0.4, return_s=0.6, rest_s=0.2)
 BD_SEED = Tempo(extend_s=1.2, hold_s=2.6, return_s=1.2, rest_s=0.6)
-BD_FAULT = Tempo(extend_s=1.2, hold_s=3.4, return_s=1.2, rest_s=0.6)
+BD_FAULT = Tempo(extend_s=1.0, hold_s=3.4, return_s=1.0, rest_s=0.6)
 BD_SHORT = Tempo(extend_s=1.0, hold_s=2.0, return_s=1.0, rest_s=0.4)
 BD_LONG = Tempo(extend_s=1.6, hold_s=10.0, return_s=1.6, rest_s=0.8)
 BD_RUSHED = Tempo(extend_s=0.6, hold_s=0.6, return_s=0.6, rest_s=0.2)
@@ -203,7 +203,6 @@ SCRIPTS: tuple[Script, ...] = (
     # --- bird-dog (prone: the camera sees the right side, a left rep's leg is the far leg) ------
     Script("bird_dog_clean", "bird_dog", sides=(L, R, L, R), tempo=BD_SEED),
     Script("bird_dog_long_holds", "bird_dog", sides=(L, R), tempo=BD_LONG, tags=("long_hold",)),
-    Script("bird_dog_short_holds", "bird_dog", sides=(R, L, R, L), tempo=BD_SHORT, tags=("short_hold",)),
     Script("bird_dog_rushed", "bird_dog", sides=(L, R, L, R), tempo=BD_RUSHED, tags=("rushed",)),
     Script("bird_dog_hip_roll_5_15", "bird_dog", sides=(L, R, L), tempo=BD_FAULT,
            faults=((1, "hip_rotation", 5.0), (2, "hip_rotation", 15.0))),
@@ -215,14 +214,10 @@ SCRIPTS: tuple[Script, ...] = (
            faults=((1, "leg_too_high", 25.0), (2, "leg_too_high", 10.0))),
     Script("bird_dog_leg_high_near_20_far_8", "bird_dog", sides=(L, R, L), tempo=BD_FAULT,
            faults=((1, "leg_too_high", 20.0), (2, "leg_too_high", 8.0))),
-    Script("bird_dog_leg_high_near_5_far_15", "bird_dog", sides=(L, R, L), tempo=BD_FAULT,
-           faults=((1, "leg_too_high", 5.0), (2, "leg_too_high", 15.0))),
     Script("bird_dog_back_sag_5_15", "bird_dog", sides=(R, L, R), tempo=BD_FAULT,
            faults=((1, "back_sag", 5.0), (2, "back_sag", 15.0))),
     Script("bird_dog_back_sag_10_20", "bird_dog", sides=(L, R, L), tempo=BD_FAULT,
            faults=((1, "back_sag", 10.0), (2, "back_sag", 20.0))),
-    Script("bird_dog_back_sag_8_25", "bird_dog", sides=(R, L, R), tempo=BD_FAULT,
-           faults=((1, "back_sag", 25.0), (2, "back_sag", 8.0))),
 )
 
 #: How many times each script is rendered in each split (on different bodies and cameras).

@@ -1,9 +1,10 @@
 """How well MediaPipe sees the synthetic clips: detection rate, landmark error, fault signals.
 
-Runs in the project's main environment (mediapipe Tasks API, PyAV); never imports torch::
+Runs in the project's main environment; never imports torch. The landmarks come from the product
+pipeline (``formcoach analyze``'s model, confidences, One-Euro smoothing and scaling, through
+``formcoach.evaluate.poses_for`` and its landmark cache)::
 
-    python -m tools.synth.measure sample_videos --model vision/models/pose_landmarker_full.task \\
-        vision/models/pose_landmarker_lite.task --render-stats FILE --out sample_videos/MEASUREMENTS.md
+    python -m tools.synth.measure sample_videos --model full lite --out sample_videos/MEASUREMENTS.md
 
 Per clip: frames where a pose was detected; mean pixel error of the 12 limb joints
 (shoulders, elbows, wrists, hips, knees, ankles) against the ground truth, also as a fraction of
@@ -16,11 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import av
 import numpy as np
 
 from tools.synth.timeline import read_label
@@ -32,29 +31,17 @@ MP_INDEX = {"nose": 0, "left_eye": 2, "right_eye": 5, "left_ear": 7, "right_ear"
             "right_ankle": 28, "left_heel": 29, "right_heel": 30, "left_foot_index": 31, "right_foot_index": 32}
 
 
-def run_mediapipe(video: Path, model: Path, fps: float) -> np.ndarray:
-    """(frames, 33, 3) pixel x, y and visibility; NaN where no pose was found."""
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    from vision.offline import keep_offline
+def run_pipeline(video: Path, model: str) -> np.ndarray:
+    """(frames, 33, 3) pixel x, y and visibility of the product pipeline's smoothed poses; NaN where
+    no pose was found."""
+    from formcoach.evaluate import poses_for
 
-    keep_offline()  # MediaPipe's native usage logger stays on this machine (vision/offline.py)
-    import mediapipe as mp
-    from mediapipe.tasks.python import BaseOptions
-    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
-
-    opts = PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(model)),
-                                 running_mode=RunningMode.VIDEO, num_poses=1)
     out = []
-    with PoseLandmarker.create_from_options(opts) as lm, av.open(str(video)) as container:
-        for i, frame in enumerate(container.decode(video=0)):
-            rgb = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
-            h, w = rgb.shape[:2]
-            res = lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb),
-                                      round(i * 1000 / fps))
-            arr = np.full((33, 3), np.nan)
-            if res.pose_landmarks:
-                arr = np.array([[p.x * w, p.y * h, p.visibility] for p in res.pose_landmarks[0]])
-            out.append(arr)
+    for p in poses_for(video, model):
+        arr = np.full((33, 3), np.nan)
+        if p.detected:
+            arr = np.c_[np.asarray(p.xy, dtype=float), np.asarray(p.visibility, dtype=float)]
+        out.append(arr)
     return np.stack(out)
 
 
@@ -108,12 +95,23 @@ PROXY_UNIT = {"hip_sag": "deg", "hip_pike": "deg", "head_drop": "deg neck bend",
               "hip_rotation": "hip gap/torso", "leg_drop": "deg leg elev.", "leg_too_high": "deg leg elev."}
 
 
-def measure_clip(label_path: Path, model: Path) -> dict:
+def _settings_text() -> str:
+    from formcoach.evaluate import pipeline_settings
+
+    opts, _ = pipeline_settings("lite")
+    p, sm = opts.pose, opts.smoothing
+    conf = (f"detection / presence / tracking confidence {p.min_pose_detection_confidence} / "
+            f"{p.min_pose_presence_confidence} / {p.min_tracking_confidence}")
+    smooth = f"One-Euro {sm}" if sm is not None else "no smoothing"
+    return f"{conf}; {smooth}; longer side scaled to <= {opts.max_side_px} px"
+
+
+def measure_clip(label_path: Path, model: str) -> dict:
     label = read_label(label_path)
     names = label["joints_2d"]["names"]
     gt = np.asarray(label["joints_2d"]["xy"], dtype=float)
     fps, n = label["fps"], label["frames"]
-    mp_all = run_mediapipe(label_path.with_name(label["file"]), model, fps)
+    mp_all = run_pipeline(label_path.with_name(label["file"]), model)
     if len(mp_all) != n:
         raise ValueError(f"{label['file']}: {len(mp_all)} decoded frames, label says {n}")
     mp_xy = np.stack([mp_all[:, MP_INDEX[nm], :2] for nm in names], axis=1)
@@ -169,15 +167,17 @@ def measure_clip(label_path: Path, model: Path) -> dict:
     }
 
 
-def to_markdown(results: dict[Path, list[dict]], render: dict[str, dict]) -> str:
+def to_markdown(results: dict[str, list[dict]], render: dict[str, dict], render_section: str = "") -> str:
     models = "--model " + " ".join(str(m) for m in results)
     out = [
         "# MediaPipe on the synthetic sample videos",
         "",
-        "Tasks API, VIDEO mode, default thresholds (0.5). Regenerate with",
-        (f"`python -m tools.synth.measure sample_videos {models} --render-stats FILE "
+        "The product pipeline, as `formcoach analyze` runs it: MediaPipe Tasks in VIDEO mode with the app's",
+        f"confidences, One-Euro smoothing and scaling ({_settings_text()}). Regenerate with",
+        (f"`python -m tools.synth.measure sample_videos {models} [--render-stats FILE] "
         "--out sample_videos/MEASUREMENTS.md`"),
-        "(`FILE` = the JSON lines written by `python -m tools.synth.render --stats FILE`).",
+        "(`FILE` = the JSON lines written by `python -m tools.synth.render --stats FILE`; without it the",
+        "render-time section of the existing file is kept).",
         "",
         "Error = mean distance of the 12 limb joints (shoulders, elbows, wrists, hips, knees, ankles) to the",
         "ground truth over detected frames, far-side (hidden) joints included; `/torso` divides by the",
@@ -187,7 +187,7 @@ def to_markdown(results: dict[Path, list[dict]], render: dict[str, dict]) -> str
     for model, rows in results.items():
         out += [
             "",
-            f"## {model.name}",
+            f"## {model}",
             "",
             "| clip | s | view | detected | err px | err /torso | p90 /torso | swap-tol. /torso | swapped |",
             "|---|---|---|---|---|---|---|---|---|",
@@ -200,7 +200,7 @@ def to_markdown(results: dict[Path, list[dict]], render: dict[str, dict]) -> str
             )
         out += [
             "",
-            f"### Fault signals ({model.name})",
+            f"### Fault signals ({model})",
             "",
             "Change of a simple 2D proxy between the fault's full-magnitude interval and clean held frames",
             "(same moving side where possible), from the ground-truth joints and from MediaPipe.",
@@ -217,6 +217,8 @@ def to_markdown(results: dict[Path, list[dict]], render: dict[str, dict]) -> str
             for f in r["faults"]:
                 out.append(f"| {r['clip']} | {f['type']} | {f['magnitude_deg']:.0f} deg | {f['proxy']} | "
                            f"{f['gt_delta']:+.2f} | {f['mp_delta']:+.2f} |")
+    if render_section and not render:
+        out += ["", render_section.rstrip("\n")]
     if render:
         out += [
             "",
@@ -252,26 +254,29 @@ def to_markdown(results: dict[Path, list[dict]], render: dict[str, dict]) -> str
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folder", type=Path, help="folder with <clip>.mp4 + <clip>.json")
-    ap.add_argument("--model", type=Path, nargs="+", default=[Path("vision/models/pose_landmarker_full.task")])
+    ap.add_argument("--model", nargs="+", default=["full", "lite"], help="lite | full | heavy | a .task path")
     ap.add_argument("--out", type=Path, help="write the Markdown table here")
     ap.add_argument("--json", type=Path, help="write the raw numbers here")
     ap.add_argument("--render-stats", type=Path, help="JSON lines written by tools.synth.render --stats")
     ap.add_argument("--only", nargs="*", help="clip names")
     args = ap.parse_args(argv)
     labels = sorted(p for p in args.folder.glob("*.json") if not args.only or p.stem in args.only)
-    results: dict[Path, list[dict]] = {}
+    results: dict[str, list[dict]] = {}
     for model in args.model:
         rows = results.setdefault(model, [])
         for p in labels:
             row = measure_clip(p, model)
-            print(model.name, json.dumps({k: v for k, v in row.items() if k != "faults"}), flush=True)
+            print(model, json.dumps({k: v for k, v in row.items() if k != "faults"}), flush=True)
             rows.append(row)
     render = {}
     if args.render_stats and args.render_stats.exists():
         for line in args.render_stats.read_text().splitlines():
             s = json.loads(line)
             render[s["clip"]] = s
-    md = to_markdown(results, render)
+    keep = ""
+    if args.out and args.out.is_file() and "## Render time" in args.out.read_text():
+        keep = args.out.read_text()[args.out.read_text().index("## Render time"):]
+    md = to_markdown(results, render, keep)
     if args.out:
         args.out.write_text(md)
     if args.json:

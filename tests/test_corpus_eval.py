@@ -1,0 +1,122 @@
+"""Corpus scoring from landmark caches (formcoach/corpus.py) and the compact cache format.
+
+Synthetic stick-figure poses stand in for the cached MediaPipe poses, so these run without
+video, renderer or MediaPipe.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from exercises.pose import PoseFrame
+from formcoach import corpus
+from formcoach.recording import load_frames, save_frames
+from tests.synthetic import plank_frame, sequence
+
+FPS = 15.0
+
+
+def _sag_at(t: float) -> float:
+    # labelled 15 deg sag at full magnitude on [4, 6] s with 0.4 s ramps
+    if 4.0 <= t <= 6.0:
+        return 15.0
+    if 3.6 < t < 4.0:
+        return 15.0 * (t - 3.6) / 0.4
+    if 6.0 < t < 6.4:
+        return 15.0 * (6.4 - t) / 0.4
+    return 0.0
+
+
+def _label(name: str, split: str, faults: list[dict], body: str = "b01", camera: str = "c01") -> dict:
+    return {"schema": "formcoach.label/1", "file": f"{name}.mp4", "exercise": "plank", "variant": "forearm",
+            "view": "side", "fps": 15, "width": 640, "height": 480, "frames": 150, "duration_s": 10.0,
+            "camera": {"distance_m": 2.8, "height_m": 0.6, "azimuth_deg": 0.0 if camera == "c01" else 30.0,
+                       "yfov_deg": 45.0},
+            "body": {}, "tempo": None, "reps": [], "reps_by_side": {"left": 0, "right": 0}, "hold_s": 10.0,
+            "good_form_s": 10.0 - sum(f["end_s"] - f["start_s"] + 2 * f["ramp_s"] for f in faults),
+            "faults": faults, "split": split, "body_id": body, "camera_id": camera, "script": name, "tags": []}
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path):
+    root = tmp_path / "corpus"
+    (root / "labels").mkdir(parents=True)
+    clips = {
+        "sag_train": ("train", [{"type": "hip_sag", "magnitude_deg": 15.0, "start_s": 4.0, "end_s": 6.0,
+                                 "ramp_s": 0.4}], lambda t: plank_frame(t, sag_deg=_sag_at(t)), "b01", "c01"),
+        "clean_train": ("train", [], lambda t: plank_frame(t), "b02", "c02"),
+        "sag_val": ("validation", [{"type": "hip_sag", "magnitude_deg": 15.0, "start_s": 4.0, "end_s": 6.0,
+                                    "ramp_s": 0.4}], lambda t: plank_frame(t, sag_deg=_sag_at(t)), "v01", "k01"),
+    }
+    for name, (split, faults, fn, body, cam) in clips.items():
+        (root / "labels" / f"{name}.json").write_text(json.dumps(_label(name, split, faults, body, cam)))
+        save_frames(corpus.cache_path(root, "lite", name), sequence(fn, 10.0, FPS), {"model": "lite"}, compact=True)
+    return root
+
+
+def test_compact_cache_round_trip_is_close(tmp_path):
+    frames = sequence(lambda t: plank_frame(t, sag_deg=5.0), 2.0, FPS)
+    frames.insert(3, PoseFrame.empty(frames[3].timestamp_s + 0.01, frames[0].image_wh))
+    full, compact = tmp_path / "full.npz", tmp_path / "compact.npz"
+    save_frames(full, frames)
+    save_frames(compact, frames, compact=True)
+    assert compact.stat().st_size < full.stat().st_size
+    for a, b in zip(load_frames(full), load_frames(compact), strict=True):
+        assert a.detected == b.detected and a.timestamp_s == b.timestamp_s
+        if a.detected:
+            np.testing.assert_allclose(b.xy, a.xy, atol=0.05)  # 2/65535 of 640 px = 0.02 px steps
+            np.testing.assert_allclose(b.visibility, a.visibility, atol=1e-3)
+
+
+def test_split_scores_only_its_clips_and_finds_the_sag(tiny_corpus):
+    ev = corpus.evaluate(tiny_corpus, "train", "lite")
+    assert sorted(r["clip"] for r in ev["clips"]) == ["clean_train", "sag_train"]
+    sag = next(r for r in ev["clips"] if r["clip"] == "sag_train")["faults"][0]
+    assert sag["recall"] > 0.9 and sag["onset_s"] is not None and sag["onset_s"] < 0.5
+    row = next(f for f in ev["tables"]["faults"] if f["fault"] == "hip_sag")
+    assert row["by_magnitude"]["15.0"]["n"] == 1 and row["recall_90_from_deg"] == 15.0
+    assert set(ev["tables"]["by_camera"]) == {"c01", "c02"} and set(ev["tables"]["by_body"]) == {"b01", "b02"}
+    assert ev["tables"]["exercises"]["plank"]["false_cue_pct"] == 0.0
+    val = corpus.evaluate(tiny_corpus, "validation", "lite")
+    assert [r["clip"] for r in val["clips"]] == ["sag_val"]
+    assert len(corpus.evaluate(tiny_corpus, "all", "lite")["clips"]) == 3
+
+
+def test_a_fault_the_checker_never_flags_is_a_miss_not_a_catch(tiny_corpus):
+    label = json.loads((tiny_corpus / "labels" / "clean_train.json").read_text())
+    label["name"] = "clean_train"
+    label["faults"] = [{"type": "hip_pike", "magnitude_deg": 20.0, "start_s": 4.0, "end_s": 6.0, "ramp_s": 0.4}]
+    res = corpus.score_corpus_clip(label, load_frames(corpus.cache_path(tiny_corpus, "lite", "clean_train")))
+    assert res["faults"][0]["recall"] == 0.0 and res["faults"][0]["onset_s"] is None
+    tab = corpus.tables([res])["faults"][0]
+    assert tab["recall_90_from_deg"] is None and tab["missed_from_10_deg"] == 1
+
+
+def test_m90_needs_every_larger_magnitude():
+    pools = {5.0: {"recall": 0.95}, 10.0: {"recall": 0.5}, 15.0: {"recall": 0.92}, 20.0: {"recall": 1.0}}
+    assert corpus._m90(pools) == 15.0
+    assert corpus._m90({10.0: {"recall": 0.95}, 20.0: {"recall": 0.8}}) is None
+
+
+def test_cli_eval_runs_from_caches_without_mediapipe(tiny_corpus, tmp_path):
+    out = tmp_path / "ev.json"
+    code = ("import sys; from formcoach.cli import main; rc = main(['eval', sys.argv[1], '--split', 'validation', "
+            "'--json', sys.argv[2]]); assert 'mediapipe' not in sys.modules, 'mediapipe imported'; sys.exit(rc)")
+    p = subprocess.run([sys.executable, "-c", code, str(tiny_corpus), str(out)], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "Recall against magnitude" in p.stdout and "By camera" in p.stdout and "By body" in p.stdout
+    data = json.loads(out.read_text())
+    assert data["split"] == "validation" and [c["clip"] for c in data["clips"]] == ["sag_val"]
+
+
+def test_split_flag_needs_a_corpus(tmp_path):
+    from formcoach.cli import main
+
+    (tmp_path / "x.json").write_text("[]")
+    assert main(["eval", str(tmp_path / "x.json"), "--split", "train"]) == 2
