@@ -26,7 +26,8 @@ Scoring conventions (media seconds; a frame stands for the time until the next o
   ``FAULT_MARGIN_S``; the false-cue share is the part of it with any fault active.
 * Reps exact per side: predicted completed reps per side equal the label's. Hold error: plank
   time in position, or each labelled rep's hold against the overlapping predicted rep's.
-  Good-form error: predicted minus labelled good-form seconds.
+  Good-form error: predicted minus labelled good-form seconds (rep exercises: time the checker
+  was in its ``holding`` phase, judging, with no fault active; plank: the checker's good-form time).
 """
 
 from __future__ import annotations
@@ -230,7 +231,11 @@ def score_corpus_clip(label: dict, poses: Sequence) -> dict[str, Any]:
         res["reps_total"] = len(reps)
     else:
         res["hold_errors_s"] = [round(summary.hold_s - label["hold_s"], 3)]
-    res["good_form_error_s"] = round(summary.good_form_s - label["good_form_s"], 3)
+    if label["exercise"] == "plank":
+        good = summary.good_form_s
+    else:  # the checker's good-form total also counts clean rests; the label counts held time only
+        good = sum(dt for _, dt, v in steps if v.phase == "holding" and v.judgeable and not v.active_faults)
+    res["good_form_error_s"] = round(good - label["good_form_s"], 3)
     res["hold_s_pred"] = round(summary.hold_s, 3)
     res["good_form_s_pred"] = round(summary.good_form_s, 3)
     return res
@@ -270,6 +275,18 @@ def _fault_pool(items: list[dict]) -> dict[str, Any]:
     return {"n": len(items), "window_s": round(w, 2),
             "recall": round(sum(f["flagged_s"] for f in items) / w, 3) if w else None,
             "not_checked": round(sum(f["not_checked_s"] for f in items) / w, 3) if w else None}
+
+
+def _mostly_unchecked(f: dict) -> bool:
+    return bool(f["window_s"]) and f["not_checked_s"] >= 0.5 * f["window_s"]
+
+
+def status(f: dict) -> str:
+    """One labelled fault: ``caught`` (flagged >= half its window), ``not_checked`` (the view or the
+    hidden limb left at least half of it unjudged), else ``missed``."""
+    if f["recall"] is not None and f["recall"] >= 0.5:
+        return "caught"
+    return "not_checked" if _mostly_unchecked(f) else "missed"
 
 
 def _m90(by_mag: dict[float, dict]) -> float | None:
@@ -312,12 +329,15 @@ def tables(results: list[dict]) -> dict[str, Any]:
         ex_rs = [r for r in results if r["exercise"] == ex]
         clean = sum(r["clean_s"] for r in ex_rs)
         false = sum(r["false_cue_types"].get(kind, 0.0) for r in ex_rs)
+        allp = _fault_pool(items)
         faults.append({"exercise": ex, "fault": kind, "by_magnitude": {str(m): v for m, v in by_mag.items()},
+                       "not_checked_share": allp["not_checked"],
+                       "not_checked_instances": sum(1 for f in items if _mostly_unchecked(f)),
                        "recall_90_from_deg": _m90(by_mag),
                        "onset_median_s": round(statistics.median(onsets), 2) if onsets else None,
                        "onset_max_s": round(max(onsets), 2) if onsets else None,
                        "missed_from_10_deg": sum(1 for f in items if f["magnitude_deg"] >= SCORED_FROM_DEG
-                                                 and f["onset_s"] is None),
+                                                 and f["onset_s"] is None and not _mostly_unchecked(f)),
                        "false_cue_pct_of_clean": _pct(false, clean)})
     exercises = {ex: _clip_totals([r for r in results if r["exercise"] == ex])
                  for ex in sorted({r["exercise"] for r in results})}
@@ -397,9 +417,11 @@ def format_report(ev: dict) -> str:
         rows.append([f["exercise"], f["fault"], *[_recall_cell(f["by_magnitude"][str(m)])
                                                   if str(m) in f["by_magnitude"] else "" for m in mags],
                      f["recall_90_from_deg"] if f["recall_90_from_deg"] is not None else "never",
-                     f["onset_median_s"], f["onset_max_s"], f["missed_from_10_deg"], f["false_cue_pct_of_clean"]])
+                     f["onset_median_s"], f["onset_max_s"], f["missed_from_10_deg"],
+                     f"{f['not_checked_instances']}/{sum(v['n'] for v in f['by_magnitude'].values())}",
+                     f["false_cue_pct_of_clean"]])
     out.append(_table(["exercise", "fault", *[f"{m:g} deg" for m in mags], "90 % from", "onset med s",
-                       "onset max s", "missed >=10", "false cue % clean"], rows))
+                       "onset max s", "missed >=10", "not checked from this view", "false cue % clean"], rows))
     out.append("\nPer exercise")
     rows = []
     for ex, tot in t["exercises"].items():
