@@ -110,13 +110,14 @@ def test_app_server_and_upload_send_nothing(tmp_path):
 def test_keep_offline_routes_http_to_a_refused_loopback_port(monkeypatch):
     import socket
 
-    from vision.offline import LOOPBACK_NAMES, PROXY_VARIABLES, keep_offline
+    from vision.offline import LOOPBACK_NAMES, OVERRIDING_VARIABLES, PROXY_VARIABLES, keep_offline
 
-    for name in (*PROXY_VARIABLES, "no_proxy", "NO_PROXY"):
+    for name in (*PROXY_VARIABLES, *OVERRIDING_VARIABLES, "no_proxy", "NO_PROXY"):
         monkeypatch.setenv(name, "*" if "no_proxy" in name.lower() else "http://192.0.2.1:3128")
     url = keep_offline()
     assert keep_offline() == url and url.startswith("http://127.0.0.1:")
     assert all(os.environ[name] == url for name in PROXY_VARIABLES)
+    assert not any(name in os.environ for name in OVERRIDING_VARIABLES)
     assert os.environ["NO_PROXY"] == os.environ["no_proxy"] == LOOPBACK_NAMES
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=5)
