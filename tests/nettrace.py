@@ -31,8 +31,19 @@ _UNIX = re.compile(r'sa_family=AF_UNIX, sun_path=@?"([^"]*)"')
 def strace_argv(log: Path) -> list[str]:
     """Prefix a command with this to record its network calls (all threads and children) in ``log``."""
     require_strace()
-    return [STRACE, "-f", "-qq", "--seccomp-bpf", "-e", "signal=none", "-e",
+    return [STRACE, "-f", "-qq", *_fast_filter(), "-e", "signal=none", "-e",
             "trace=connect,sendto,sendmsg,sendmmsg", "-s", "64", "-o", str(log)]
+
+
+def _works(*flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run([STRACE, "-f", "-qq", *flags, "-e", "trace=connect", "true"], capture_output=True,
+                          text=True, timeout=60)
+
+
+@cache
+def _fast_filter() -> tuple[str, ...]:
+    """``--seccomp-bpf`` (untraced calls run at full speed) where this strace and kernel support it."""
+    return ("--seccomp-bpf",) if _works("--seccomp-bpf").returncode == 0 else ()
 
 
 @cache
@@ -40,8 +51,7 @@ def strace_problem() -> str | None:
     """Why native network calls cannot be traced here, or None when they can."""
     if STRACE is None:
         return "strace is not installed (apt-get install strace): native network calls cannot be checked"
-    r = subprocess.run([STRACE, "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect", "true"],
-                       capture_output=True, text=True, timeout=60)
+    r = _works()
     if r.returncode != 0:
         return f"strace cannot trace here ({r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode})"
     return None
