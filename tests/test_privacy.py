@@ -22,10 +22,9 @@ TIMEOUT_S = 600
 
 
 def _env(**extra) -> dict[str, str]:
-    # The user's proxy settings must not matter: formcoach overrides them itself.
-    env = {**os.environ, "GLOG_minloglevel": "2", "HTTPS_PROXY": "http://192.0.2.1:3128",
-           "https_proxy": "http://192.0.2.1:3128", "NO_PROXY": "*", "no_proxy": "*", **extra}
-    return env
+    # A user's proxy settings (here: a proxy on another host that every name bypasses) must not matter.
+    return {**os.environ, "GLOG_minloglevel": "2", "HTTPS_PROXY": "http://192.0.2.1:3128",
+            "https_proxy": "http://192.0.2.1:3128", "NO_PROXY": "*", "no_proxy": "*", **extra}
 
 
 def _traced(cmd: list[str], log, **env) -> subprocess.CompletedProcess:
@@ -78,7 +77,7 @@ def test_app_server_and_upload_send_nothing(tmp_path):
     from tests.e2e.harness import StreamlitServer
 
     server_log = tmp_path / "server.trace"
-    env = {k: v for k, v in _env(FORMCOACH_DB=str(tmp_path / "h.sqlite3")).items()}
+    env = _env(FORMCOACH_DB=str(tmp_path / "h.sqlite3"))  # the user's proxy settings: see _env
     with StreamlitServer(env=env, log_path=tmp_path / "server.log", trace_path=server_log) as server:
         for path in ("/", "/_stcore/health", "/_stcore/host-config"):
             with urllib.request.urlopen(server.url + path, timeout=30) as resp:
