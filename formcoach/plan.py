@@ -405,5 +405,24 @@ def split_day(plan: Plan, steps: list[Step] | tuple[Step, ...]) -> list[MicroSes
     return [MicroSession(i + 1, tuple(steps), round(minutes, 1)) for i in range(plan.sessions_per_day)]
 
 
-__all__ = ["PHASES", "SCHEMA", "UNTRACKED", "MicroSession", "Plan", "PlanError", "Step", "default_plan",
-           "display_name", "load", "loads", "split_day", "validate"]
+MICRO_MAX_MIN = 10.0  # micro-sessions are 5-10 minutes
+
+
+def parts(steps: list[Step] | tuple[Step, ...], max_min: float = MICRO_MAX_MIN) -> list[tuple[Step, ...]]:
+    """Split one session's steps, in order, into parts of at most ``max_min`` minutes each (a step
+    longer than that is a part of its own), for a micro-session that would run long."""
+    out: list[list[Step]] = []
+    used = 0.0
+    for s in steps:
+        m = s.minutes() + 1.0
+        if out and used + m <= max_min:
+            out[-1].append(s)
+            used += m
+        else:
+            out.append([s])
+            used = m
+    return [tuple(p) for p in out]
+
+
+__all__ = ["MICRO_MAX_MIN", "PHASES", "SCHEMA", "UNTRACKED", "MicroSession", "Plan", "PlanError", "Step",
+           "default_plan", "display_name", "load", "loads", "parts", "split_day", "validate"]

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from .plan import PHASES, Plan, Step, display_name, split_day
+from .plan import MICRO_MAX_MIN, PHASES, Plan, Step, display_name, parts, split_day
 
 WEEK = timedelta(days=7)
 CHECKIN_ANSWERS = ("worse", "same", "better")
@@ -363,6 +363,11 @@ def todays_session(plan: Plan, sessions: Sequence[SessionFacts], checkins: Seque
         notes.append("the 12-week programme is complete: keep the top steps and ask your physiotherapist")
     todo = [] if (rest or state.paused) else [i.step for i in items]
     minutes = split_day(plan, todo)[0].minutes if todo else 0.0
+    if plan.sessions_per_day > 1 and minutes > MICRO_MAX_MIN:
+        groups = parts(todo)
+        notes.append(f"each session is about {minutes:.0f} min, longer than a 5-{MICRO_MAX_MIN:.0f} min "
+                     f"micro-session: you can do it in {len(groups)} parts a little apart ("
+                     + "; then ".join(", ".join(display_name(s.exercise) for s in g) for g in groups) + ")")
     return Today(today, plan.phase(today), week, rest, state.paused, tuple(items), plan.sessions_per_day,
                  minutes, tuple(notes))
 

@@ -12,7 +12,7 @@ from history_helpers import make_summary
 
 from formcoach import history as hmod
 from formcoach.history import History, NewSession
-from formcoach.plan import SCHEMA, Plan, PlanError, Step, default_plan, load, loads
+from formcoach.plan import SCHEMA, Plan, PlanError, Step, default_plan, load, loads, parts
 from formcoach.programme import (
     current_plan,
     import_plan,
@@ -71,6 +71,11 @@ def test_subacute_adds_bird_dog_and_dead_bug(plan):
     steps = {i.step.exercise: i for i in t.items}
     assert steps["bird_dog"].step.hold_s == 3 and steps["dead_bug"].step.reps_per_side == 10
     assert "subacute phase begins" in steps["bird_dog"].decision.reason
+    assert t.minutes_per_session > 10  # five exercises: more than one micro-session's worth
+    split = next(n for n in t.notes if "parts" in n)
+    assert "Plank" in split and "Bird-dog" in split
+    for part in parts([i.step for i in t.items]):
+        assert sum(s.minutes() + 1 for s in part) <= 10 or len(part) == 1
 
 
 def test_every_default_step_is_within_ten_percent(plan):
