@@ -3,7 +3,7 @@
     formcoach analyze VIDEO [--exercise plank|dead_bug|bird_dog] [--model lite|full|PATH]
                             [--json OUT.json] [--annotated OUT.mp4] [--landmarks OUT.npz]
     formcoach eval LABELS [--json OUT.json] [--model lite|full|PATH]
-    formcoach eval corpus [--split validation|train|all] [--json OUT.json] [--model lite|full]
+    formcoach eval corpus [--split validation|train|all | --compare] [--json OUT.json] [--model lite|full]
 
 Errors print one line (``formcoach: error: ...``) and exit non-zero; no output file is left
 half-written. Set ``FORMCOACH_DEBUG=1`` to see tracebacks of unexpected errors.
@@ -115,9 +115,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if is_corpus(args.labels):
         from .corpus import eval_main as corpus_eval
 
-        return corpus_eval(args.labels, args.split or "validation", args.model, args.json)
-    if args.split:
-        raise AnalysisError(f"{args.labels}: --split needs a corpus folder (labels/ and landmarks/)")
+        return corpus_eval(args.labels, args.split or "validation", args.model, args.json, args.compare)
+    if args.split or args.compare:
+        raise AnalysisError(f"{args.labels}: --split and --compare need a corpus folder (labels/ and landmarks/)")
     return eval_main(args.labels, args.json, args.model)
 
 
@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(scored from its landmark caches, no video needed)")
     e.add_argument("--split", choices=("train", "validation", "all"),
                    help="corpus only: which split to score (default validation)")
+    e.add_argument("--compare", action="store_true", help="corpus only: train and validation side by side")
     e.add_argument("--json", metavar="OUT.json")
     e.add_argument("--model", default="lite")
     e.set_defaults(func=_cmd_eval)

@@ -454,18 +454,72 @@ def format_report(ev: dict) -> str:
     return "\n".join(out)
 
 
-def eval_main(root: str, split: str = "validation", model: str = "lite", json_out: str | None = None) -> int:
+def _pooled_recall(ev: dict, ex: str, kind: str) -> tuple[float | None, float | None]:
+    items = [f for r in ev["clips"] if r["exercise"] == ex for f in r["faults"]
+             if f["type"] == kind and f["magnitude_deg"] >= SCORED_FROM_DEG]
+    pool = _fault_pool(items)
+    return pool["recall"], pool["not_checked"]
+
+
+def format_comparison(train: dict, val: dict) -> str:
+    """Train and validation side by side (faults of at least SCORED_FROM_DEG pooled)."""
+    def num(x) -> str:
+        return "-" if x is None else (f"{x:.2f}" if isinstance(x, float) else str(x))
+
+    rows = []
+    faults = {(f["exercise"], f["fault"]): {} for ev in (train, val) for f in ev["tables"]["faults"]}
+    for name, ev in (("train", train), ("validation", val)):
+        for f in ev["tables"]["faults"]:
+            faults[(f["exercise"], f["fault"])][name] = f
+    for (ex, kind), d in sorted(faults.items()):
+        rt, nt = _pooled_recall(train, ex, kind)
+        rv, nv = _pooled_recall(val, ex, kind)
+
+        def g(split: str, key: str, never: str = "-", d: dict = d) -> str:
+            v = d.get(split, {}).get(key)
+            return never if v is None else (f"{v:g}" if key == "recall_90_from_deg" else num(v))
+
+        rows.append([ex, kind, f"{num(rt)} / {num(rv)}", f"{num(nt)} / {num(nv)}",
+                     f"{g('train', 'recall_90_from_deg', 'never')} / {g('validation', 'recall_90_from_deg', 'never')}",
+                     f"{g('train', 'onset_median_s')} / {g('validation', 'onset_median_s')}",
+                     f"{g('train', 'false_cue_pct_of_clean')} / {g('validation', 'false_cue_pct_of_clean')}"])
+    out = [f"corpus {train['corpus']}, model {train['model']}: train {len(train['clips'])} clips, "
+           f"validation {len(val['clips'])} clips (quote validation)", "",
+           _table(["exercise", "fault", f"recall >= {SCORED_FROM_DEG:g} deg train / val", "not checked train / val",
+                   "90 % from deg train / val", "onset med s train / val", "false cue % clean train / val"], rows), ""]
+    rows = []
+    for ex in sorted(set(train["tables"]["exercises"]) | set(val["tables"]["exercises"])):
+        a, b = train["tables"]["exercises"].get(ex, {}), val["tables"]["exercises"].get(ex, {})
+        rows.append([ex, f"{a.get('clips')} / {b.get('clips')}",
+                     f"{num(a.get('reps_exact'))} / {num(b.get('reps_exact'))}",
+                     f"{num(a.get('hold_mae_s'))} / {num(b.get('hold_mae_s'))}",
+                     f"{num(a.get('good_form_mae_s'))} / {num(b.get('good_form_mae_s'))}",
+                     f"{num(a.get('false_cue_pct'))} / {num(b.get('false_cue_pct'))}"])
+    out.append(_table(["exercise", "clips train / val", "reps exact/side train / val", "hold err mean s train / val",
+                       "good-form err mean s train / val", "false cue % clean train / val"], rows))
+    return "\n".join(out)
+
+
+def eval_main(root: str, split: str = "validation", model: str = "lite", json_out: str | None = None,
+              compare: bool = False) -> int:
     if split not in (*SPLITS, "all"):
         raise ValueError(f"--split must be train, validation or all, got {split!r}")
-    ev = evaluate(Path(root), split, model)
-    if not ev["clips"]:
-        raise ValueError(f"no {split} clips with a {model} landmark cache in {root}")
-    print(format_report(ev))
+    if compare:
+        evs = {s: evaluate(Path(root), s, model) for s in SPLITS}
+        if not all(ev["clips"] for ev in evs.values()):
+            raise ValueError(f"--compare needs train and validation clips with a {model} landmark cache in {root}")
+        print(format_comparison(evs["train"], evs["validation"]))
+        data: dict = evs
+    else:
+        data = evaluate(Path(root), split, model)
+        if not data["clips"]:
+            raise ValueError(f"no {split} clips with a {model} landmark cache in {root}")
+        print(format_report(data))
     if json_out:
         from .atomic import atomic_path
 
         with atomic_path(json_out) as tmp:
-            Path(tmp).write_text(json.dumps(ev, indent=1))
+            Path(tmp).write_text(json.dumps(data, indent=1))
     return 0
 
 

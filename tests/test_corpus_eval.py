@@ -115,6 +115,17 @@ def test_cli_eval_runs_from_caches_without_mediapipe(tiny_corpus, tmp_path):
     assert data["split"] == "validation" and [c["clip"] for c in data["clips"]] == ["sag_val"]
 
 
+def test_compare_puts_train_and_validation_side_by_side(tiny_corpus, capsys, tmp_path):
+    from formcoach.cli import main
+
+    assert main(["eval", str(tiny_corpus), "--compare", "--json", str(tmp_path / "c.json")]) == 0
+    out = capsys.readouterr().out
+    assert "train 2 clips, validation 1 clips" in out
+    row = next(line for line in out.splitlines() if "hip_sag" in line)
+    assert "15 / 15" in row  # 90 % reached from the 15 deg sag in both splits
+    assert set(json.loads((tmp_path / "c.json").read_text())) == {"train", "validation"}
+
+
 def test_split_flag_needs_a_corpus(tmp_path):
     from formcoach.cli import main
 
