@@ -118,13 +118,17 @@ class LiveCoach:
             single-image inference each, in the worker thread); None = never.
         people_counter_factory: builds the counter (object with ``count(image_bgr) -> int``);
             default ``vision.pose.PeopleCounter`` on the same model.
+        build_in_background: build the models in a thread started by the first frame, showing
+            frames unanalysed until they are ready (the page: streamlit-webrtc gives up on a
+            callback that takes over 10 s, and a model build on a busy machine can).
     """
 
     def __init__(self, exercise: str, pose: PoseOptions | None = None, *, mirror: bool = True,
                  pipeline_factory: PipelineFactory | None = None, timed: bool | None = None,
                  title: str = "", clock: Callable[[], float] = time.monotonic,
                  people_check_interval_s: float | None = 2.0,
-                 people_counter_factory: Callable[[], Any] | None = None) -> None:
+                 people_counter_factory: Callable[[], Any] | None = None,
+                 build_in_background: bool = False) -> None:
         self.exercise = exercise
         self.pose_options = pose or PoseOptions(model="lite")
         self.mirror = mirror
@@ -160,6 +164,9 @@ class LiveCoach:
         self._next_people_check = 0.0
         self._people = -1
         self._last_count = -1
+        self.build_in_background = build_in_background
+        self._builder: threading.Thread | None = None
+        self._build_error: str | None = None
         # Optional follower of the checker's results (e.g. a formcoach.guided.GuidedSet): an object with
         # feed(t_media_s, verdict), called in the worker thread after each analysed frame.
         self.guided: Any = None
@@ -173,6 +180,25 @@ class LiveCoach:
         from vision.pose import PeopleCounter
 
         return PeopleCounter(self.pose_options.model)
+
+    def _build(self) -> None:
+        """Builder thread: the pipeline and the people counter, handed over unless the stream ended."""
+        pipe = counter = None
+        try:
+            pipe = self._factory()
+            if self.people_check_interval_s is not None:
+                counter = self._people_factory()
+        except Exception as e:  # shown on the page and the frame
+            log.exception("live model build failed")
+            self._build_error = str(e).splitlines()[0] if str(e) else type(e).__name__
+        with self._proc_lock:
+            if not self._finished and pipe is not None:
+                self._pipeline, self._people_counter = pipe, counter
+                self.pipelines_built += 1
+                return
+        for obj in (pipe, counter):
+            if obj is not None and hasattr(obj, "close"):
+                obj.close()
 
     def _check_people(self, image_bgr: np.ndarray, t: float) -> None:
         """Every ``people_check_interval_s`` of media time, count the people in view (worker thread)."""
@@ -214,6 +240,11 @@ class LiveCoach:
         with self._proc_lock:
             if self._finished:
                 return self._display(image_bgr, None, None, "Session ended - press START for a new one")
+            if self._pipeline is None and self.build_in_background:
+                if self._builder is None:
+                    self._builder = threading.Thread(target=self._build, name="formcoach-model-build", daemon=True)
+                    self._builder.start()
+                return self._display(image_bgr, None, None, self._build_error or "Starting the pose model...")
             if self._t_first is None:
                 self._t_first = t_media
             t = max(t_media - self._t_first, self._t_last + 0.001 if self._t_last > -math.inf else 0.0)

@@ -271,6 +271,49 @@ def test_guided_follower_gets_each_verdict_at_media_time(coach):
     assert [v.judgeable for _, v in coach.guided.fed] == [False, False, True, True, True, True]
 
 
+def test_background_build_shows_frames_until_the_model_is_ready():
+    release = threading.Event()
+    pipes = []
+
+    def slow_factory():
+        release.wait(10)
+        pipes.append(FakePipeline())
+        return pipes[-1]
+
+    c = LiveCoach("dead_bug", pipeline_factory=slow_factory, timed=False, title="x", build_in_background=True,
+                  people_counter_factory=lambda: FakeCounter([1]))
+    for i in range(3):
+        out = c(_frame(i))
+        assert (out.width, out.height) == (W, H)  # shown at once, not analysed
+    assert not c.started and c.status().frames_processed == 0 and c.pipelines_built == 0
+    release.set()
+    c._builder.join(5)
+    for i in range(3, 6):
+        c(_frame(i))
+    assert c.pipelines_built == 1 and len(pipes) == 1 and c.status().frames_processed == 3
+    assert pipes[0].times[0] == 0.0  # media time starts at the first analysed frame
+    c.finish()
+    assert pipes[0].closed
+
+
+def test_background_build_finishing_first_closes_the_late_model():
+    release = threading.Event()
+    pipes = []
+
+    def slow_factory():
+        release.wait(10)
+        pipes.append(FakePipeline())
+        return pipes[-1]
+
+    c = LiveCoach("dead_bug", pipeline_factory=slow_factory, timed=False, title="x", build_in_background=True,
+                  people_check_interval_s=None)
+    c(_frame(0))
+    assert c.finish() is None
+    release.set()
+    c._builder.join(5)
+    assert pipes[0].closed and c.pipelines_built == 0
+
+
 @pytest.mark.slow
 def test_real_model_drives_a_guided_set_from_frame_pts():
     """A clean dead-bug clip as camera frames: position, countdown, then 1 good rep per side completes the set."""
