@@ -14,8 +14,16 @@ from exercises.base import ExerciseSummary
 from .report import Report
 
 
+def metric_unit(name: str) -> str:
+    """The unit a metric is in, from its name: ``*_deg`` degrees, ``*_frac`` a 0-1 fraction."""
+    return "deg" if name.endswith("_deg") else ("fraction" if name.endswith("_frac") else "value")
+
+
+UNIT_TITLES = {"deg": "angle (degrees)", "fraction": "fraction (0 = start, 1 = full reach)", "value": "value"}
+
+
 def metric_label(name: str) -> str:
-    return name.removesuffix("_deg").replace("_", " ") + (" (deg)" if name.endswith("_deg") else "")
+    return name.removesuffix("_deg").removesuffix("_frac").replace("_", " ")
 
 
 def angle_frame(report: Report, metrics: Sequence[str]) -> pd.DataFrame:
@@ -23,32 +31,49 @@ def angle_frame(report: Report, metrics: Sequence[str]) -> pd.DataFrame:
     rows = []
     for m in metrics:
         for ti, v in zip(t, report.series.get(m, [])):
-            rows.append({"t_s": ti, "metric": metric_label(m),
+            rows.append({"t_s": ti, "metric": metric_label(m), "unit": metric_unit(m),
                          "value": v if v is not None and math.isfinite(v) else None})
-    return pd.DataFrame(rows, columns=["t_s", "metric", "value"])
+    return pd.DataFrame(rows, columns=["t_s", "metric", "unit", "value"])
 
 
-def angle_chart(report: Report, metrics: Sequence[str], summary: ExerciseSummary | None = None) -> alt.LayerChart:
-    """Key angle(s) over time, rep boundaries as vertical rules, fault intervals as red bands."""
+def fault_frame(summary: ExerciseSummary | None) -> pd.DataFrame:
+    from .guided import fault_words
+
+    return pd.DataFrame([{"start": f.start_s, "end": f.end_s, "fault": fault_words(f.type)}
+                         for f in (summary.faults if summary else ())], columns=["start", "end", "fault"])
+
+
+def angle_chart(report: Report, metrics: Sequence[str], summary: ExerciseSummary | None = None) -> alt.VConcatChart:
+    """Key metrics over time, one chart per unit (degrees apart from 0-1 fractions), each with the rep
+    boundaries as dashed rules and the fault intervals as red bands labelled with the fault's name."""
     summary = summary if summary is not None else report.summary
     df = angle_frame(report, metrics)
-    x = alt.X("t_s:Q", title="time (s)")
-    layers: list[Any] = []
-    faults = pd.DataFrame([{"start": f.start_s, "end": f.end_s, "fault": f.type.replace("_", " ")}
-                           for f in (summary.faults if summary else ())], columns=["start", "end", "fault"])
-    if len(faults):
-        layers.append(alt.Chart(faults).mark_rect(opacity=0.18, color="#d62728").encode(
-            x=alt.X("start:Q", title="time (s)"), x2="end:Q", tooltip=["fault", "start", "end"]))
+    faults = fault_frame(summary)
     reps = pd.DataFrame([{"t": t, "rep": f"rep {i + 1} ({r.side})", "edge": edge}
                          for i, r in enumerate(summary.reps if summary else ())
                          for t, edge in ((r.start_s, "start"), (r.end_s, "end"))], columns=["t", "rep", "edge"])
-    if len(reps):
-        layers.append(alt.Chart(reps).mark_rule(strokeDash=[4, 3], color="#555").encode(
-            x=alt.X("t:Q", title="time (s)"), tooltip=["rep", "edge", "t"]))
-    layers.append(alt.Chart(df).mark_line().encode(
-        x=x, y=alt.Y("value:Q", title="value (deg, or 0-1 for fractions)"), color=alt.Color("metric:N", title=None),
-        tooltip=["metric", "t_s", "value"]))
-    return alt.layer(*layers).properties(height=260)
+    t_max = float(df["t_s"].max()) if len(df) else 1.0
+    x_scale = alt.Scale(domain=[0, t_max])
+    panels = []
+    for unit in [u for u in ("deg", "fraction", "value") if (df["unit"] == u).any()]:
+        part = df[df["unit"] == unit]
+        layers: list[Any] = []
+        if len(faults):
+            layers.append(alt.Chart(faults).mark_rect(opacity=0.18, color="#d62728").encode(
+                x=alt.X("start:Q", title="time (s)", scale=x_scale), x2="end:Q", tooltip=["fault", "start", "end"]))
+            layers.append(alt.Chart(faults).mark_text(align="left", baseline="top", dx=2, dy=2, color="#9b1c1c",
+                                                      fontSize=11).encode(
+                x=alt.X("start:Q", scale=x_scale), y=alt.value(0), text="fault:N"))
+        if len(reps):
+            layers.append(alt.Chart(reps).mark_rule(strokeDash=[4, 3], color="#555").encode(
+                x=alt.X("t:Q", title="time (s)", scale=x_scale), tooltip=["rep", "edge", "t"]))
+        y = alt.Y("value:Q", title=UNIT_TITLES[unit],
+                  scale=alt.Scale(domain=[0, 1]) if unit == "fraction" else alt.Undefined)
+        layers.append(alt.Chart(part).mark_line().encode(
+            x=alt.X("t_s:Q", title="time (s)", scale=x_scale), y=y, color=alt.Color("metric:N", title=unit),
+            tooltip=["metric", "t_s", "value"]))
+        panels.append(alt.layer(*layers).properties(height=200 if unit == "deg" else 130))
+    return alt.vconcat(*panels).resolve_scale(color="independent")
 
 
 PROGRESS_MEASURES = (("reps", "Reps per day"), ("good_form_s", "Good-form time per day (s)"),
