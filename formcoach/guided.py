@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 import math
 import threading
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -248,6 +249,7 @@ class GuidedSet:
     def __init__(self, target: SetTarget, policy: VoicePolicy | None = None) -> None:
         self.target = target
         self.policy = policy or VoicePolicy()
+        self.key = uuid.uuid4().hex[:12]  # names this session's utterance ids for a speaker
         self._lock = threading.Lock()
         self._phase = Phase.POSITION
         self._phase_t: float | None = None
@@ -317,7 +319,8 @@ class GuidedSet:
     def _track_cue(self, t: float, v: FrameVerdict | None) -> None:
         cue = v.cue if v is not None else None
         if cue is None:
-            self._last_cue_code = None
+            if v is not None:  # the checker shows no cue now
+                self._cue, self._last_cue_code = "", None
             return
         self._cue, self._cue_sev = cue.message, int(cue.severity)
         self._cue_msgs[cue.code] = cue.message
