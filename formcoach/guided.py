@@ -222,6 +222,7 @@ class GuidedStatus:
     utterances: tuple[Utterance, ...] = ()  # the newest ones (ids increase)
     sets: tuple[SetSummary, ...] = ()
     t_s: float = 0.0
+    history: tuple[Phase, ...] = ()  # every phase entered so far, in order
 
     @property
     def finished(self) -> bool:
@@ -252,6 +253,7 @@ class GuidedSet:
         self.key = uuid.uuid4().hex[:12]  # names this session's utterance ids for a speaker
         self._lock = threading.Lock()
         self._phase = Phase.POSITION
+        self._history: list[Phase] = [Phase.POSITION]
         self._phase_t: float | None = None
         self._t = 0.0
         self._set = 1
@@ -293,6 +295,7 @@ class GuidedSet:
 
     def _enter(self, phase: Phase, t: float) -> None:
         self._phase, self._phase_t = phase, t
+        self._history.append(phase)
 
     def _since(self, t: float) -> float:
         return t - (self._phase_t if self._phase_t is not None else t)
@@ -508,15 +511,16 @@ class GuidedSet:
         rest_left = 0.0
         if ph == Phase.COUNTDOWN:
             countdown_left = max(1, tg.countdown_s - int(self._since(t)))
-            headline = f"Get ready: {countdown_left}"
+            headline = "Get ready"
         elif ph == Phase.ACTIVE:
-            headline = (f"Hold with good form: {max(0.0, tg.hold_s - self._plank_good_s):.0f} s to go" if tg.timed
-                        else f"Set {self._set}: {tg.reps_per_side} good reps per side")
+            headline = f"Set {self._set} of {tg.sets}" + (
+                f": {max(0.0, tg.hold_s - self._plank_good_s):.0f} s to go" if tg.timed else "")
         elif ph == Phase.REST:
             rest_left = max(0.0, tg.rest_s - self._since(t))
-            headline = f"Rest: {rest_left:.0f} s"
+            headline = f"Next: set {self._set + 1} of {tg.sets}"
         elif ph == Phase.SET_COMPLETE:
-            headline = f"Set {self._set} of {tg.sets} complete"
+            headline = f"Set {self._set} of {tg.sets} complete" + (
+                f" · next: {tg.rest_s:.0f} s rest" if self._set < tg.sets else "")
         elif ph == Phase.POSITION and self._set > 1:
             headline = f"Set {self._set} of {tg.sets}: get into position"
         self._status = GuidedStatus(
@@ -524,7 +528,8 @@ class GuidedSet:
             reps_by_side={k: self._good[k] for k in SIDES}, attempts_by_side={k: self._attempts[k] for k in SIDES},
             hold_s=self._hold_now, hold_target_s=tg.hold_s, countdown_left=countdown_left, rest_left_s=rest_left,
             headline=headline, cue=self._cue if ph in (Phase.POSITION, Phase.COUNTDOWN, Phase.ACTIVE) else "",
-            cue_severity=self._cue_sev, utterances=tuple(self._utter), sets=tuple(self._sets), t_s=t)
+            cue_severity=self._cue_sev, utterances=tuple(self._utter), sets=tuple(self._sets), t_s=t,
+            history=tuple(self._history))
 
     def status(self) -> GuidedStatus:
         with self._lock:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from exercises.base import ExerciseSummary
 
@@ -54,6 +55,7 @@ class LiveOutcome:
     duration_s: float
     session_id: int | None
     error: str | None = None
+    guided: Any = None  # the formcoach.guided.GuidedStatus at the end, when the session was a guided one
 
 
 @dataclass
@@ -74,6 +76,4 @@ class CoachSession:
     last_live: LiveOutcome | None = None
     upload: UploadOutcome | None = None
     upload_error: str | None = None
-    speak: bool = False  # say new cues aloud (browser speech); the sidebar's mute switch
-    spoken_cue_seq: int = 0
     pain_saved: dict[int, str | None] = field(default_factory=dict)  # session id -> stop advice shown

@@ -94,6 +94,8 @@ def test_countdown_then_reps_count_only_good_ones_and_set_completes():
     assert said(g, "rest")[-1] == "10 seconds of rest left."
     st = f.run(10.0)
     assert st.phase == Phase.POSITION and st.set_index == 2 and st.reps_by_side == {"left": 0, "right": 0}
+    assert st.history == (Phase.POSITION, Phase.COUNTDOWN, Phase.ACTIVE, Phase.SET_COMPLETE, Phase.REST,
+                          Phase.POSITION)
     assert said(g, "rest")[-1] == "Set 2. Get into position."
     assert st.sets[0].rest_s == pytest.approx(20, abs=0.1)
 

@@ -162,7 +162,8 @@ class Scoreboard:
     latency_ms: float = float("nan")
     latency_p90_ms: float = float("nan")
     frames: int = 0
-    cue: str | None = None
+    cue: str | None = None  # the big cue line under the video
+    phase: str | None = None  # the guided set's phase (formcoach.guided.Phase value)
 
     @property
     def reps(self) -> int:
@@ -172,8 +173,8 @@ class Scoreboard:
 class LiveBrowser:
     """Headless Chromium (Debian's, through Playwright) with ``y4m`` as its webcam."""
 
-    def __init__(self, url: str, y4m: Path, profile_dir: Path | None = None) -> None:
-        self.url, self.y4m = url, y4m
+    def __init__(self, url: str, y4m: Path, profile_dir: Path | None = None, init_script: str | None = None) -> None:
+        self.url, self.y4m, self.init_script = url, y4m, init_script
         self.profile_dir = profile_dir or Path(tempfile.mkdtemp(prefix="fc-chromium-"))
         self.console: list[str] = []
 
@@ -189,6 +190,8 @@ class LiveBrowser:
         except BaseException:
             self._pw.stop()
             raise
+        if self.init_script:
+            self.ctx.add_init_script(self.init_script)  # runs in every frame, before the page's scripts
         self.page = self.ctx.pages[0] if self.ctx.pages else self.ctx.new_page()
         self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text[:300]}"))
         return self
@@ -240,9 +243,12 @@ class LiveBrowser:
             sb.latency_ms = float(m[2])
             sb.latency_p90_ms = float(m[3])
             sb.frames = int(m[4])
-        m = re.search(r"Cue: ([^\n]+)", text)
-        if m:
-            sb.cue = m[1].strip()
+        cue = self.page.locator("[data-fc-cue]")
+        if cue.count():
+            text = cue.first.inner_text().strip()
+            sb.cue = text if text and not text.startswith("Waiting for the camera") else None
+        phase = self.page.locator("[data-fc-phase]")
+        sb.phase = phase.first.get_attribute("data-fc-phase") if phase.count() else None
         return sb
 
     def wait_for(self, predicate, timeout_s: float, poll_s: float = 0.5) -> Scoreboard:
