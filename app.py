@@ -242,9 +242,9 @@ def main() -> None:
     elif mode == MODES[2]:
         review_page(s)
     elif mode == MODES[4]:
-        from app_plan import plan_page
+        from ui.plan import plan_page
 
-        plan_page(s, open_history)
+        plan_page(s)
     else:
         guide_page(exercise)
 

@@ -77,7 +77,25 @@ def guided_target(step: Step) -> SetTarget:
     """The live page's guided set for a plan step (sets, reps per side or hold, rest)."""
     return SetTarget(step.exercise, sets=step.sets, reps_per_side=step.reps_per_side or 0,
                      hold_s=float(step.hold_s if step.hold_s is not None else 2.0), rest_s=float(step.rest_s),
-                     level=step.variant if step.is_hold else "")
+                     level=plank_level(step) if step.is_hold else "")
+
+
+def plank_level(step: Step) -> str:
+    """The guided set's plank level key (formcoach.guided.PLANK_LEVELS) nearest to a plank step."""
+    from .guided import PLANK_LEVELS
+
+    same = [lv for lv in PLANK_LEVELS if lv.key.startswith("full" if step.variant == "full" else "knees")]
+    return next((lv.key for lv in same if (step.hold_s or 0) <= lv.hold_s), same[-1].key)
+
+
+def practise_query(step: Step) -> str:
+    """The live page's address query for a step: ``exercise=...&sets=...&hold=...&rest=...`` (+ reps or level)."""
+    from urllib.parse import urlencode
+
+    t = guided_target(step)
+    q = {"exercise": step.exercise, "sets": t.sets, "hold": f"{t.hold_s:g}", "rest": f"{t.rest_s:g}"}
+    q.update({"level": t.level} if t.timed else {"reps": t.reps_per_side})
+    return urlencode(q)
 
 
 def planned_target(h: History, exercise: str, today: date) -> SetTarget | None:

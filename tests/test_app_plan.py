@@ -53,6 +53,8 @@ def test_plan_page_shows_today_with_reasons_and_steps_back_on_checkin(tmp_path, 
     assert "targets met with good form 2 sessions in a row" in rows["Plank (knees)"]["why"]
     assert rows["Pelvic tilts"]["step"] == "not checked by formcoach"
     assert "Dead bug" not in rows  # subacute only
+    links = " ".join(str(m.value) for m in at.markdown)
+    assert "(/?exercise=plank&sets=3&hold=11&rest=30&level=knees_15)" in links  # the guided set's targets
     prog = next(d.value for d in at.dataframe if "sessions / planned" in d.value.columns)
     assert prog.iloc[0]["sessions / planned"] == "2 / 12"
     at.radio(key="checkin_answer").set_value("Yes, worse")

@@ -16,7 +16,9 @@ from formcoach.plan import SCHEMA, Plan, PlanError, Step, default_plan, load, lo
 from formcoach.programme import (
     current_plan,
     import_plan,
+    plank_level,
     planned_target,
+    practise_query,
     session_facts,
     today_from_history,
 )
@@ -314,6 +316,11 @@ def test_guided_set_target_follows_the_plan(tmp_path):
         b = planned_target(h, "bird_dog", day(14))
         assert (b.timed, b.reps_per_side, b.hold_s) == (False, 10, 3.0)
         assert planned_target(h, "plank", day(6)) is None  # the rest day
+    ladder = default_plan(MONDAY).ladders["plank"]
+    assert [plank_level(ladder[i]) for i in (0, 6, 20, 21, -1)] == [
+        "knees_15", "knees_30", "knees_45", "full_45", "full_60"]
+    assert practise_query(default_plan(MONDAY).ladders["bird_dog"][0]) == \
+        "exercise=bird_dog&sets=1&hold=3&rest=60&reps=10"
 
 
 def test_progress_measures_from_the_angle_series(plan):

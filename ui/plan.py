@@ -1,6 +1,8 @@
 """The page's "Plan and progress" mode: today's plan with reasons, the 24-hour check-in, progress over weeks,
 the plan file, and the physiotherapist's report. Thin: the rules live in ``formcoach.progression``, the plan
 in ``formcoach.plan``, the report in ``formcoach.reportpdf``; ``app.py`` calls :func:`plan_page`.
+Each exercise of the day links to the live page's guided set with the plan's targets in the address
+(``?exercise=plank&sets=3&hold=10&rest=30&level=knees_15``, read by ``ui.live.target_inputs``).
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import streamlit as st
 
 from formcoach import charts
 from formcoach.plan import PlanError, display_name
-from formcoach.programme import import_plan_text, local_day, progress_from_history, today_from_history
+from formcoach.programme import import_plan_text, local_day, practise_query, progress_from_history, today_from_history
 from formcoach.progression import measure_text
+from ui.common import open_history
 
 CHECKIN = {"No, about the same": "same", "No, better": "better", "Yes, worse": "worse"}
 
 
-def plan_page(s, open_history) -> None:
+def plan_page(s) -> None:
     st.header("Today's plan")
     day = st.date_input("Plan for", value=date.today(), key="plan_day")
     with open_history(s) as h:
@@ -46,6 +49,11 @@ def plan_page(s, open_history) -> None:
         } for i in t.items]), hide_index=True, width="stretch", key="plan_table")
         for note in t.notes:
             st.caption(note)
+        if not (t.stopped or t.rest_day):
+            links = [f"[{display_name(i.step.exercise)}: {i.step.dose()}](/?{practise_query(i.step)})"
+                     for i in t.items if i.step.tracked]
+            st.markdown("**Practise with the guided set** (opens the live page with these targets): "
+                        + " · ".join(links))
         checkin_form(h, day)
         st.subheader("Progress by week")
         rows = progress_from_history(h, day)
