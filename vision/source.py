@@ -107,7 +107,10 @@ class VideoFileSource:
         if self.path.stat().st_size == 0:
             raise VideoError(f"{self.path}: file is empty (0 bytes)")
         try:
-            self._container = av.open(str(self.path), mode="r", metadata_errors="ignore")
+            # max_pixels: FFmpeg's probe decodes a first picture; a 15000x15000 one took 550 MB before
+            # formcoach could refuse it (106 MB with this limit)
+            self._container = av.open(str(self.path), mode="r", metadata_errors="ignore",
+                                      options={"max_pixels": str(MAX_SIDE_PX * MAX_SIDE_PX)})
         except (av.FFmpegError, UnicodeDecodeError, OSError, ValueError) as e:
             raise VideoError(f"{self.path}: not a readable video file ({_short(e)})") from None
         if not self._container.streams.video:
