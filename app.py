@@ -17,7 +17,7 @@ import streamlit as st
 
 from exercises.base import SAFETY_MESSAGE
 from exercises.registry import EXERCISES
-from formcoach import charts
+from formcoach import access, charts
 from formcoach.guided import fault_words
 from formcoach.history import HistoryError, NewSession, default_db_path, pain_advice
 from formcoach.session import SESSION_KEY, CoachSession, UploadOutcome
@@ -27,6 +27,7 @@ from ui.live import finish_live, live_page, set_rows
 
 MODES = ("Practise live", "Upload a video", "Review history", "Exercise guide", "Plan and progress")
 NOT_A_DIAGNOSIS = "formcoach gives feedback on how you move. It is not a diagnosis or a treatment plan."
+ACCESS_KEY = "formcoach_admitted"
 
 st.set_page_config(page_title="formcoach - back-care form coach", layout="wide")
 
@@ -54,10 +55,9 @@ def sidebar(s: CoachSession) -> tuple[str, str, int | None]:
     sb.error(SAFETY_MESSAGE, icon="⚠️")
     sb.caption(NOT_A_DIAGNOSIS)
     with sb.expander("Settings"):
-        path = st.text_input("History file", value=s.db_path, key="db_path",
-                             help="One SQLite file. Also settable with the FORMCOACH_DB environment variable.")
-        if path.strip() and path.strip() != s.db_path:
-            s.db_path = str(Path(path.strip()).expanduser())
+        # Chosen where formcoach starts (FORMCOACH_DB), never from the browser: a page visitor must
+        # not make the server create folders and SQLite files wherever they like.
+        st.caption(f"History file: `{s.db_path}` (to use another, set FORMCOACH_DB before starting formcoach)")
     return exercise, mode, pain
 
 
@@ -229,7 +229,32 @@ def guide_page(exercise: str) -> None:
     st.warning(SAFETY_MESSAGE, icon="⚠️")
 
 
+def access_gate() -> None:
+    """Render nothing else until ``formcoach.access`` admits this tab (a password when served to the network)."""
+    try:
+        secrets = st.secrets.to_dict()
+    except FileNotFoundError:  # no secrets.toml
+        secrets = {}
+    gate = access.decide(st.get_option("server.address"), secrets)
+    if gate.gate is access.Gate.OPEN or st.session_state.get(ACCESS_KEY):
+        return
+    st.title("formcoach")
+    if gate.gate is access.Gate.REFUSED:
+        st.error(gate.message)
+        st.stop()
+    with st.form("login"):
+        password = st.text_input("Password", type="password")
+        sent = st.form_submit_button("Open formcoach")
+    if sent:
+        if gate.admits(password):
+            st.session_state[ACCESS_KEY] = True
+            st.rerun()
+        st.error("Wrong password.")
+    st.stop()
+
+
 def main() -> None:
+    access_gate()
     s = state()
     exercise, mode, pain = sidebar(s)
     coach = s.live.coach

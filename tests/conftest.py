@@ -151,3 +151,18 @@ def two_people_frames(n: int = 60) -> tuple[list[np.ndarray], list[np.ndarray], 
            zip(a[:n], b[:n])]
     one = [np.ascontiguousarray(np.concatenate([fa[_PLANK_STRIP], empty])) for fa in a[:n]]
     return two, one, fps
+
+
+def pytest_configure(config):
+    """The app's AppTest tests run the page in this process: bind it, as ``streamlit run app.py`` would
+    with .streamlit/config.toml, to this machine only (tests of the LAN gate set another address)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import toml as tomllib  # streamlit's own dependency
+    try:
+        from streamlit import config as st_config
+    except ImportError:
+        return
+    address = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["address"]
+    st_config.set_option("server.address", address)

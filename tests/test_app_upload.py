@@ -6,7 +6,6 @@ charting and saving to history must all work offline.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -148,14 +147,13 @@ def test_review_empty_history(tmp_path, monkeypatch):
     assert any("No sessions yet" in t for t in _texts(at.info))
 
 
-def test_history_path_setting(tmp_path, monkeypatch):
+def test_history_path_cannot_be_chosen_from_the_browser(tmp_path, monkeypatch):
     at = _app(tmp_path, monkeypatch, "Review history")
-    other = tmp_path / "elsewhere" / "h.sqlite3"
-    at.sidebar.text_input(key="db_path").input(str(other)).run()
     assert not at.exception
-    assert any(str(other) in t for t in _texts(at.caption))
-    assert other.exists()
-    assert os.environ["FORMCOACH_DB"] != str(other)
+    assert not [t for t in at.sidebar.text_input if t.label == "History file"]  # no path box for visitors
+    db = str(tmp_path / "data" / "history.sqlite3")
+    assert any(db in t for t in _texts(at.sidebar.caption))  # shown, from FORMCOACH_DB
+    assert any(db in t for t in _texts(at.caption))
 
 
 def test_malformed_ice_servers_show_an_error_not_a_crash(tmp_path, monkeypatch):

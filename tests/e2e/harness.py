@@ -83,12 +83,20 @@ def free_port() -> int:
 
 
 class StreamlitServer:
-    """``streamlit run app.py`` on 127.0.0.1:<free port>; a context manager that always stops it."""
+    """``streamlit run app.py`` on <address>:<free port> (127.0.0.1 by default); a context manager that
+    always stops it. The browser always connects through 127.0.0.1.
+
+    ``address="0.0.0.0"`` serves it as a LAN user would: the page then asks for the password whose hash
+    is in ``secrets_toml`` (the text of a secrets.toml, written beside the log for this server only).
+    """
 
     def __init__(self, env: dict[str, str] | None = None, log_path: Path | None = None,
-                 trace_path: Path | None = None) -> None:
+                 trace_path: Path | None = None, address: str = "127.0.0.1",
+                 secrets_toml: str | None = None) -> None:
         """``trace_path``: run the server under strace, recording its network calls there (tests/nettrace.py)."""
         self.trace_path = trace_path
+        self.address = address
+        self.secrets_toml = secrets_toml
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "GLOG_minloglevel": "2", **(env or {})}
@@ -99,8 +107,11 @@ class StreamlitServer:
         streamlit = Path(sys.executable).with_name("streamlit")
         cmd = [str(streamlit) if streamlit.exists() else sys.executable, *([] if streamlit.exists() else
                ["-m", "streamlit"]), "run", str(ROOT / "app.py"), "--server.port", str(self.port),
-               "--server.address", "127.0.0.1", "--server.headless", "true",
+               "--server.address", self.address, "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        secrets = self.log_path.with_name("secrets.toml")  # never the checkout's .streamlit/secrets.toml
+        secrets.write_text(self.secrets_toml or "")
+        cmd += ["--secrets.files", str(secrets)]
         if self.trace_path is not None:
             from nettrace import strace_argv
 
