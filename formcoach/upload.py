@@ -5,7 +5,10 @@ Privacy rules kept here (and tested):
 * the uploaded file's *name* is only ever displayed; every path is chosen by formcoach
   (``upload<suffix>`` in a fresh temporary directory; kept videos get a random name);
 * the temporary directory is always deleted, and the video is kept only when the caller passes
-  ``keep_dir`` (the user ticked "keep the video").
+  ``keep_dir`` (the user ticked "keep the video");
+* a process killed mid-upload (SIGKILL, power cut) cannot delete its folder, so each folder records
+  its owner (pid and process start time) and :func:`clean_stale_uploads` removes the folders of owners
+  that are gone: when this module is first imported (the app's start) and before each upload.
 """
 
 from __future__ import annotations
@@ -13,7 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
+import shutil
+import stat
 import tempfile
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable
@@ -32,6 +39,9 @@ from .keyframes import extract as extract_keyframes
 from .report import Report
 
 MAX_UPLOAD_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
+UPLOAD_PREFIX = "formcoach-upload-"  # the temporary folders' names: $TMPDIR/formcoach-upload-<random>
+OWNER_FILE = "owner"  # in each folder: "<pid> <process start time>" of the process using it
+OWNERLESS_STALE_S = 3600.0  # a folder without an owner file (older formcoach) is stale after an hour
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi")
 Progress = Callable[[float, str], None]
 
@@ -96,7 +106,9 @@ def analyse_upload(data: bytes, name: str | None, exercise: str, *, keep_dir: Pa
     shown = display_name(name)
     report_progress = progress or (lambda f, s: None)
     options = options or AnalysisOptions(exercise=exercise)
-    with tempfile.TemporaryDirectory(prefix="formcoach-upload-") as td:
+    clean_stale_uploads()
+    with tempfile.TemporaryDirectory(prefix=UPLOAD_PREFIX) as td:
+        (Path(td) / OWNER_FILE).write_text(_owner_id(os.getpid()))
         src = Path(td) / f"upload{suffix}"
         src.write_bytes(data)
         try:
@@ -118,6 +130,65 @@ def analyse_upload(data: bytes, name: str | None, exercise: str, *, keep_dir: Pa
             kept.write_bytes(annotated)
     report_progress(1.0, "Done")
     return UploadResult(shown, report, annotated, kept, stills)
+
+
+# --- leftovers of killed processes ------------------------------------------------------------
+
+def _owner_id(pid: int) -> str:
+    """``"<pid> <start time>"``: the start time (Linux /proc, clock ticks since boot) tells a reused pid
+    from the process that made the folder; "-" where /proc is unavailable."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+        start = stat_line[stat_line.rindex(")") + 2:].split()[19]
+    except (OSError, ValueError, IndexError):
+        start = "-"
+    return f"{pid} {start}"
+
+
+def _owner_alive(owner: str) -> bool:
+    try:
+        pid = int(owner.split()[0])
+    except (ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        pass
+    started = owner.split()[1] if len(owner.split()) > 1 else "-"
+    return started == "-" or _owner_id(pid) == owner
+
+
+def clean_stale_uploads(tmp_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Delete formcoach's own upload folders whose process is gone; return the ones deleted.
+
+    Only real folders (not symlinks) named ``formcoach-upload-*`` and owned by this user are looked at.
+    A folder is stale when its owner process no longer runs, or, without an owner file, when it is
+    older than :data:`OWNERLESS_STALE_S`. Errors are ignored: cleaning never stops an upload.
+    """
+    root = Path(tmp_dir if tmp_dir is not None else tempfile.gettempdir())
+    removed = []
+    try:
+        candidates = list(root.glob(UPLOAD_PREFIX + "*"))
+    except OSError:
+        return removed
+    for d in candidates:
+        try:
+            st = d.lstat()
+            if not stat.S_ISDIR(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+                continue
+            owner_file = d / OWNER_FILE
+            if owner_file.is_file():
+                stale = not _owner_alive(owner_file.read_text())
+            else:
+                stale = time.time() - st.st_mtime > OWNERLESS_STALE_S
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
 
 
 # --- tables ------------------------------------------------------------------------------------
@@ -152,3 +223,6 @@ def rows_to_csv(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         w.writerow({k: ("" if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()})
     return buf.getvalue()
+
+
+clean_stale_uploads()  # at start: the raw videos of uploads a killed process left behind

@@ -101,3 +101,79 @@ def test_long_names_keep_their_suffix():
     assert len(shown) <= 80 and shown.startswith("Physio session") and shown.endswith(".MP4")
     with pytest.raises(UploadError, match="not a video file"):
         check_upload("x" * 200 + ".txt", 10)
+
+
+_KILLED_UPLOAD = """
+import sys, time
+from formcoach.upload import analyse_upload
+
+def stuck(fraction, stage):
+    print("analysing", flush=True)
+    time.sleep(600)
+
+analyse_upload(open(sys.argv[1], "rb").read(), "my plank.mp4", "plank", progress=stuck)
+"""
+
+
+def test_upload_folders_of_a_killed_process_are_cleaned_at_start(tmp_path):
+    """SIGKILL mid-upload leaves the raw video in $TMPDIR/formcoach-upload-*; the next start removes it,
+    and only that: live uploads, other programs' folders and anything that is not a folder stay."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT, SAMPLE_VIDEOS
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT)}
+    p = subprocess.Popen([sys.executable, "-c", _KILLED_UPLOAD, str(SAMPLE_VIDEOS / "plank_clean.mp4")],
+                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "analysing", p.stderr.read()
+    finally:
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait(30)
+    (left,) = tmp.glob("formcoach-upload-*")
+    assert (left / "upload.mp4").read_bytes() == (SAMPLE_VIDEOS / "plank_clean.mp4").read_bytes()
+
+    # beside it: things the cleaner must leave alone
+    other = tmp / "someone-else-upload-1"
+    other.mkdir()
+    fresh = tmp / "formcoach-upload-fresh"  # no owner file yet, just made: may be starting right now
+    fresh.mkdir()
+    old = tmp / "formcoach-upload-old"  # no owner file, a day old: an older formcoach's leftover
+    old.mkdir()
+    os.utime(old, (time.time() - 86400, time.time() - 86400))
+    not_a_dir = tmp / "formcoach-upload-file"
+    not_a_dir.write_text("keep")
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "precious.txt").write_text("keep")
+    (tmp / "formcoach-upload-link").symlink_to(target, target_is_directory=True)
+
+    r = subprocess.run([sys.executable, "-c", "import formcoach.upload"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=120)  # what the app does when it starts
+    assert r.returncode == 0, r.stderr
+    assert not left.exists() and not old.exists()
+    assert other.is_dir() and fresh.is_dir() and not_a_dir.read_text() == "keep"
+    assert (tmp / "formcoach-upload-link").is_symlink() and (target / "precious.txt").read_text() == "keep"
+
+
+def test_an_upload_in_progress_is_never_cleaned(tmp_path, private_tmp):
+    from formcoach.upload import clean_stale_uploads
+
+    seen = []
+
+    def during(fraction, stage):
+        if not seen:
+            seen.extend(private_tmp.glob("formcoach-upload-*"))
+            assert clean_stale_uploads() == []  # this process is alive: its folder stays
+            assert all(d.exists() for d in seen)
+
+    from conftest import SAMPLE_VIDEOS
+
+    analyse_upload((SAMPLE_VIDEOS / "plank_clean.mp4").read_bytes(), "p.mp4", "plank", progress=during)
+    assert len(seen) == 1 and not seen[0].exists() and list(private_tmp.iterdir()) == []
