@@ -8,7 +8,6 @@ files), ``formcoach.history`` (SQLite) and ``formcoach.charts``. The page keeps 
 from __future__ import annotations
 
 import hashlib
-import html
 import sqlite3
 from pathlib import Path
 
@@ -21,7 +20,15 @@ from formcoach import access, charts
 from formcoach.guided import fault_words
 from formcoach.history import HistoryError, NewSession, default_db_path, pain_advice
 from formcoach.session import SESSION_KEY, CoachSession, UploadOutcome
-from formcoach.upload import MAX_UPLOAD_MB, VIDEO_SUFFIXES, UploadError, analyse_upload, fault_rows, rep_rows
+from formcoach.upload import (
+    MAX_UPLOAD_MB,
+    VIDEO_SUFFIXES,
+    UploadError,
+    analyse_upload,
+    fault_rows,
+    markdown_literal,
+    rep_rows,
+)
 from ui.common import open_history, pain_after_form, summary_metrics
 from ui.live import finish_live, live_page, set_rows
 
@@ -88,7 +95,7 @@ def upload_page(s: CoachSession, exercise: str, pain_before: int | None) -> None
             s.upload = save_upload(s, file_key, exercise, result, pain_before)
         bar.empty()
     if s.upload_error:
-        st.error(s.upload_error)
+        st.error(markdown_literal(s.upload_error))  # it names the user's file: shown as typed
     if s.upload is not None:
         upload_results(s, s.upload)
 
@@ -114,7 +121,7 @@ def save_upload(s: CoachSession, file_key: str, exercise: str, result, pain_befo
 def upload_results(s: CoachSession, o: UploadOutcome) -> None:
     r = o.result.report
     spec = EXERCISES[o.exercise]
-    st.subheader(f"{html.escape(o.result.display_name)}: {spec.display_name}")
+    st.subheader(f"{markdown_literal(o.result.display_name)}: {spec.display_name}")
     for w in r.warnings:
         st.warning(w)
     video, side = st.columns([3, 2])

@@ -17,6 +17,7 @@ import csv
 import io
 import math
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -80,6 +81,16 @@ def display_name(name: str | None, max_len: int = 80) -> str:
     suffix = Path(base).suffix
     suffix = suffix if len(suffix) <= 8 else ""  # the type stays visible (and checkable) when shortened
     return base[: max_len - 1 - len(suffix)] + "\u2026" + suffix
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
+
+
+def markdown_literal(text: str) -> str:
+    """``text`` for a Markdown element (``st.error``, ``st.subheader``) so that it shows as typed: every
+    ASCII punctuation mark that Markdown, HTML, LaTeX (``$``) or Streamlit's ``:colour[...]`` and
+    ``:emoji:`` directives could read is backslash-escaped (CommonMark shows ``\\x`` as ``x``)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def check_upload(name: str | None, size: int, max_mb: int = MAX_UPLOAD_MB) -> str:
