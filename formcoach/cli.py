@@ -4,6 +4,7 @@
                             [--json OUT.json] [--annotated OUT.mp4] [--landmarks OUT.npz]
     formcoach eval LABELS [--json OUT.json] [--model lite|full|PATH]
     formcoach eval corpus [--split validation|train|all | --compare] [--json OUT.json] [--model lite|full]
+    formcoach batch INPUT --out DIR [--workers N] [--address ray://HOST:PORT|auto] [--annotated]
 
 Errors print one line (``formcoach: error: ...``) and exit non-zero; no output file is left
 half-written. Set ``FORMCOACH_DEBUG=1`` to see tracebacks of unexpected errors.
@@ -85,7 +86,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                                     "--landmarks": args.landmarks})
     options = AnalysisOptions(exercise=args.exercise, pose=PoseOptions(model=args.model))
     bar = _Bar(sys.stderr.isatty() and not args.quiet)
-    report = analyze_video(args.video, options, progress=bar)
+    if args.workers and args.workers > 1:
+        from .chunked import analyze_chunked
+
+        report = analyze_chunked(args.video, options, workers=args.workers, progress=bar)
+    else:
+        report = analyze_video(args.video, options, progress=bar)
     if args.annotated:
         write_annotated_video(args.video, report, args.annotated, progress=bar)
     if args.landmarks:
@@ -121,6 +127,18 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return eval_main(args.labels, args.json, args.model)
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from vision.pose import PoseOptions
+
+    from .batch import run_batch
+
+    options = AnalysisOptions(exercise=args.exercise, pose=PoseOptions(model=args.model))
+    summary = run_batch(args.input, args.out, options, workers=args.workers, address=args.address,
+                        annotated=args.annotated, progress=not args.quiet)
+    print(summary.text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="formcoach", description="Form feedback for back-care exercises. "
                                  "Feedback on movement, not a diagnosis.")
@@ -135,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--landmarks", metavar="OUT.npz", help="save the pose landmarks (golden test data)")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     cli_plan.add_save_options(a)
+    a.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="analyse a long video in N time chunks in parallel (local Ray; pip install "
+                        "'formcoach[batch]')")
     a.set_defaults(func=_cmd_analyze)
     e = sub.add_parser("eval", help="score the checkers against labelled clips")
     e.add_argument("labels", help="a labels.json file, a folder of clip label JSONs, or the corpus folder "
@@ -146,6 +167,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model", default="lite")
     e.set_defaults(func=_cmd_eval)
     cli_plan.add_commands(sub)
+    b = sub.add_parser("batch", help="analyse a folder or manifest of videos on Ray workers (resumable)")
+    b.add_argument("input", help="a folder (searched recursively) or a manifest .csv/.jsonl (path, exercise, "
+                                 "patient_id, session_id)")
+    b.add_argument("--out", required=True, metavar="DIR", help="reports, rows and results.parquet/.csv go here")
+    b.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
+    b.add_argument("--address", metavar="ray://HOST:PORT|auto", help="run on an existing Ray cluster")
+    b.add_argument("--exercise", help="exercise for videos the manifest gives none (default: recognise it)")
+    b.add_argument("--model", default="lite", help="pose model: lite (default), full, or a .task path")
+    b.add_argument("--annotated", action="store_true", help="also write an annotated MP4 per video")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=_cmd_batch)
     return ap
 
 
@@ -164,12 +196,19 @@ def _silence_native_logs() -> None:
         pass
 
 
+def _batch_errors() -> tuple[type[Exception], ...]:
+    from .batch import BatchInputError
+    from .workers import BatchUnavailable
+
+    return BatchInputError, BatchUnavailable
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _silence_native_logs()
     try:
         return args.func(args)
-    except (*USER_ERRORS, *cli_plan.USER_ERRORS, AnalysisError) as e:
+    except (*USER_ERRORS, *cli_plan.USER_ERRORS, AnalysisError, *_batch_errors()) as e:
         print(f"formcoach: error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
     except ValueError as e:  # e.g. unknown exercise name

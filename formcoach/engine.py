@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,10 +23,10 @@ from exercises.common import LOW_RATE_MAX_STEP_S, MAX_FRAME_STEP_S
 from exercises.metrics import body_line_deg, mean_body_visibility
 from exercises.pose import PoseFrame
 from vision.annotate import CoachAnnotator, SkeletonAnnotator
-from vision.models import ModelError
+from vision.models import ModelError, resolve_model
 from vision.pose import PeopleCounter, PoseEstimator, PoseOptions
 from vision.smoothing import OneEuroConfig, PoseSmoother
-from vision.source import VideoError, VideoFileSource
+from vision.source import VideoError, VideoFileSource, VideoInfo
 from vision.writer import H264Writer
 
 from .report import Report, VideoMeta
@@ -130,35 +129,112 @@ def _series(poses: Sequence[PoseFrame], verdicts: Sequence[FrameVerdict | None],
     return s
 
 
-def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = None,
-                  progress: Progress | None = None) -> Report:
-    """Analyse a whole video file. Raises VideoError / ModelError / AnalysisError for the user."""
-    options = options or AnalysisOptions()
-    if options.exercise is not None:
-        get_spec(options.exercise)  # unknown names fail before any decoding
-    source = VideoFileSource(path, max_side_px=options.max_side_px)
-    info = source.info
-    total = max(info.frame_count or round(info.duration_s * info.fps), 1)  # for progress only
+class PoseModels:
+    """The pose models of one worker, for many videos in turn.
+
+    The people counter (IMAGE mode, no state) is built once and reused. The tracking estimator is
+    rebuilt for each video by :meth:`fresh` (~90 ms once the process has built its first one, which
+    takes ~1 s): MediaPipe's VIDEO mode has no reset, and feeding it a blank frame to lose the person
+    still left filter state that moved the next video's landmarks by up to 0.37 px for ~1 s, so a
+    reused tracker would not give the same report as ``formcoach analyze``.
+    """
+
+    def __init__(self, pose: PoseOptions | None = None, people_check: bool = True) -> None:
+        self.pose = pose or PoseOptions()
+        self.estimator: PoseEstimator | None = None
+        self.counter = PeopleCounter(self.pose.model) if people_check else None
+        self.model_name = self.name_of(self.pose)
+
+    @staticmethod
+    def name_of(pose: PoseOptions) -> str:
+        """The model name a report records: the variant, or the .task file's name."""
+        return pose.model if pose.model in ("lite", "full", "heavy") else Path(resolve_model(pose.model)).name
+
+    def fresh(self) -> PoseModels:
+        """A new tracking estimator for the next stream (the counter is kept)."""
+        if self.estimator is not None:
+            self.estimator.close()
+        self.estimator = PoseEstimator(self.pose)
+        return self
+
+    def close(self) -> None:
+        if self.estimator is not None:
+            self.estimator.close()
+            self.estimator = None
+        if self.counter is not None:
+            self.counter.close()
+            self.counter = None
+
+    def __enter__(self) -> PoseModels:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class RawPoses:
+    """The expensive part of an analysis: raw (unsmoothed) poses of a video or of a time range of it.
+
+    ``people`` holds ``(timestamp_s, count)`` of the second-person checks; ``skipped_frames`` counts
+    corrupt frames met while decoding.
+    """
+
+    poses: list[PoseFrame]
+    people: list[tuple[float, int]]
+    skipped_frames: int
+
+
+def _next_check(t_s: float, interval_s: float) -> float:
+    """People checks fall on the first frame at or after each multiple of the interval (media time).
+
+    After any frame at ``t_s`` the next check is the first multiple above it, whether or not that
+    frame was checked, so a time range can pick up the schedule from its warm-up frames alone.
+    """
+    return (math.floor(t_s / interval_s) + 1) * interval_s
+
+
+def infer_poses(frames, models: PoseModels, options: AnalysisOptions, *, keep_from_s: float = -math.inf,
+                keep_until_s: float = math.inf, warm_from_s: float = -math.inf, total_frames: int = 0,
+                progress: Progress | None = None) -> RawPoses:
+    """Run the pose model over ``frames`` (a frame iterator); keep poses with keep_from_s <= t < keep_until_s.
+
+    For a time range of a video (chunked analysis): frames from ``warm_from_s`` to ``keep_from_s``
+    only warm up the tracker, earlier ones are skipped, and iteration stops at ``keep_until_s``.
+    """
     poses: list[PoseFrame] = []
-    verdicts: list[FrameVerdict | None] = []
-    people_samples: list[int] = []
-    next_people_check = 0.0
-    with source, CoachPipeline(options.exercise, options.pose, options.smoothing,
-                               options.checker_config) as pipe, \
-            (PeopleCounter(options.pose.model) if options.people_check_interval_s else nullcontext()) as counter:
-        for frame in source:
-            pose, verdict = pipe.process(frame.image, frame.timestamp_s)
-            poses.append(pose)
-            verdicts.append(verdict)
-            if counter is not None and frame.timestamp_s >= next_people_check:
-                people_samples.append(counter.count(frame.image))
-                next_people_check = frame.timestamp_s + options.people_check_interval_s
-            if progress is not None and (frame.index % 10 == 0):
-                progress(min(frame.index / total, 0.99), "Finding the pose")
-        summary = pipe.checker.summary() if pipe.checker is not None else None
-        model_name = options.pose.model if options.pose.model in ("lite", "full", "heavy") else \
-            Path(pipe.estimator.model_path).name
-    _check_complete(Path(path).name, info, poses, source.skipped_frames)
+    people: list[tuple[float, int]] = []
+    interval = options.people_check_interval_s
+    next_check = -math.inf
+    total = max(total_frames, 1)
+    for frame in frames:
+        t = frame.timestamp_s
+        if t >= keep_until_s:
+            break
+        if t < warm_from_s:
+            if interval:
+                next_check = _next_check(t, interval)
+            continue
+        pose = models.estimator.process(frame.image, t)
+        if t < keep_from_s:
+            if interval:  # as if checks had run on the warm-up frames (see _next_check)
+                next_check = _next_check(t, interval)
+            continue
+        poses.append(pose)
+        if models.counter is not None and interval and t >= next_check:
+            people.append((t, models.counter.count(frame.image)))
+            next_check = _next_check(t, interval)
+        if progress is not None and (len(poses) % 10 == 0):
+            progress(min(len(poses) / total, 0.99), "Finding the pose")
+    return RawPoses(poses, people, 0)
+
+
+def build_report(path: str | os.PathLike, info: VideoInfo, raw: RawPoses, options: AnalysisOptions,
+                 model_name: str) -> Report:
+    """Smoothing, checker, exercise recognition and warnings over raw poses (cheap: ~0.1 ms/frame)."""
+    smoother = PoseSmoother(options.smoothing) if options.smoothing is not None else None
+    poses = [smoother(p) for p in raw.poses] if smoother is not None else list(raw.poses)
+    _check_complete(Path(path).name, info, poses, raw.skipped_frames)
     step_s = median_frame_step_s(poses)
     if step_s > LOW_RATE_MAX_STEP_S:
         raise AnalysisError(f"{Path(path).name}: {1 / step_s:.1f} fps is too few frames to check form "
@@ -170,17 +246,18 @@ def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = Non
     if exercise is None:
         exercise = recognise_exercise(poses)
         source_kind = "recognised" if exercise else "none"
-        if exercise:
-            summary, verdicts = run_checker(poses, exercise, options.checker_config)
+    summary, verdicts = None, [None] * len(poses)
+    if exercise:
+        summary, verdicts = run_checker(poses, exercise, options.checker_config)
     warnings = []
     if detected < 0.5 * len(poses):
         warnings.append(f"person found in only {detected} of {len(poses)} frames")
-    crowded = sum(n >= 2 for n in people_samples)
-    if crowded and crowded >= 0.25 * len(people_samples):
-        warnings.append(f"more than one person in view ({crowded} of {len(people_samples)} checks): formcoach "
+    crowded = sum(n >= 2 for _, n in raw.people)
+    if crowded and crowded >= 0.25 * len(raw.people):
+        warnings.append(f"more than one person in view ({crowded} of {len(raw.people)} checks): formcoach "
                         "follows one person; film with only the exerciser in frame")
-    if source.skipped_frames:
-        warnings.append(f"{source.skipped_frames} corrupt frame(s) skipped")
+    if raw.skipped_frames:
+        warnings.append(f"{raw.skipped_frames} corrupt frame(s) skipped")
     if not info.timestamps:
         warnings.append(f"the video has no timestamps (a raw {info.codec.upper()} stream): it was timed at an "
                         f"assumed {info.fps:g} fps, so holds and tempo are wrong if that rate is; put it in an MP4 "
@@ -191,14 +268,39 @@ def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = Non
     if options.exercise is None and exercise is None:
         warnings.append("exercise not recognised; pass --exercise to check form")
     key = get_spec(exercise).key_metrics if exercise else ()
-    report = Report(
+    return Report(
         video=VideoMeta(file=Path(path).name, fps=round(info.fps, 3), width=info.width, height=info.height,
                         frames=len(poses), duration_s=round(poses[-1].timestamp_s, 3) if poses else 0.0,
-                        rotation_deg=info.rotation_deg, skipped_frames=source.skipped_frames),
+                        rotation_deg=info.rotation_deg, skipped_frames=raw.skipped_frames),
         model=model_name, exercise=exercise, exercise_source=source_kind, frames=len(poses),
         detected_frames=detected, series=_series(poses, verdicts, key), summary=summary,
         warnings=warnings, poses=poses, verdicts=verdicts,
     )
+
+
+def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = None,
+                  progress: Progress | None = None, models: PoseModels | None = None) -> Report:
+    """Analyse a whole video file. Raises VideoError / ModelError / AnalysisError for the user.
+
+    ``models`` lets a worker reuse its pose models across videos (same results as new ones); their
+    pose options then win over ``options.pose``.
+    """
+    options = options or AnalysisOptions()
+    if options.exercise is not None:
+        get_spec(options.exercise)  # unknown names fail before any decoding
+    source = VideoFileSource(path, max_side_px=options.max_side_px)
+    own = models is None
+    m = PoseModels(options.pose, bool(options.people_check_interval_s)) if own else models
+    try:
+        with source:
+            total = source.info.frame_count or round(source.info.duration_s * source.info.fps)  # progress only
+            raw = infer_poses(source, m.fresh(), options, total_frames=total, progress=progress)
+        raw.skipped_frames = source.skipped_frames
+        model_name = m.model_name
+    finally:
+        if own:
+            m.close()
+    report = build_report(path, source.info, raw, options, model_name)
     if progress is not None:
         progress(1.0, "Analysis done")
     return report

@@ -88,13 +88,18 @@ class VideoFileSource:
 
     With ``prefetch > 0`` a background thread decodes up to that many frames ahead, so decoding
     overlaps pose inference on the other core instead of adding to it.
+
+    ``start_s > 0`` seeks to the last keyframe at or before that time (seconds from the first
+    frame): frames then start there, with the same timestamps as a decode from the start, and
+    ``index`` is -1 (unknown relative to the file).
     """
 
     def __init__(self, path: str | os.PathLike, prefetch: int = 4, max_side_px: int | None = None,
-                 max_duration_s: float = MAX_DURATION_S) -> None:
+                 max_duration_s: float = MAX_DURATION_S, start_s: float = 0.0) -> None:
         import av  # local: PyAV is heavy and only file decoding needs it
 
         self.path = Path(path)
+        self.start_s = start_s
         self.prefetch = prefetch
         self.max_duration_s = max_duration_s
         if max_side_px is not None and max_side_px < 16:
@@ -153,6 +158,9 @@ class VideoFileSource:
             self.close()
             raise VideoError(f"{self.path}: no decodable video frames") from None
         h, w = self._first.image.shape[:2]
+        if self.start_s > 0:
+            self._first = None
+            self._frames_iter = self._decode(self.start_s)
         fps = self._untimed_fps if not self._timestamps else float(s.average_rate or s.guessed_rate or 0)
         if not fps or not math.isfinite(fps):
             fps = 30.0
@@ -160,19 +168,23 @@ class VideoFileSource:
                          rotation_deg=self._rotation, duration_s=duration, codec=s.codec_context.name,
                          timestamps=self._timestamps)
 
-    def _decode(self) -> Iterator[Frame]:
+    def _decode(self, start_s: float = 0.0) -> Iterator[Frame]:
         import av
 
         s = self._stream
         last_t = -math.inf
         index = 0
-        self._rotation = 0
-        self._timestamps = True
-        # Without presentation times (raw H.264) the codec's declared rate is the best clock; the
-        # demuxer's average_rate is then only FFmpeg's 25 fps default.
-        rate = s.guessed_rate or s.average_rate
-        self._untimed_fps = float(rate) if rate else 30.0
         t0 = None
+        if start_s > 0:  # after the probe's decode: keep its t0, rotation and clock
+            t0, index = self._t0, -1
+            self._container.seek(int((t0 + start_s) / s.time_base), stream=s, backward=True, any_frame=False)
+        else:
+            self._rotation = 0
+            self._timestamps = True
+            # Without presentation times (raw H.264) the codec's declared rate is the best clock; the
+            # demuxer's average_rate is then only FFmpeg's 25 fps default.
+            rate = s.guessed_rate or s.average_rate
+            self._untimed_fps = float(rate) if rate else 30.0
         packets = self._container.demux(s)
         while True:
             try:
@@ -188,7 +200,7 @@ class VideoFileSource:
                 self.skipped_frames += 1
                 continue
             for vf in frames:
-                if index == 0:
+                if index == 0 and t0 is None:
                     self._rotation = _clockwise_rotation(getattr(vf, "rotation", 0) or 0)
                 try:
                     img = vf.to_ndarray(format="bgr24", **self._scaled_size(vf.width, vf.height))
@@ -200,14 +212,15 @@ class VideoFileSource:
                     self._timestamps = False
                     t = index / self._untimed_fps
                 if t0 is None:
-                    t0 = t
+                    t0 = self._t0 = t
                 t = max(float(t) - t0, last_t + MIN_STEP_S)  # start at 0, strictly increasing
                 last_t = t
                 if t > self.max_duration_s:
                     raise VideoError(f"{self.path}: longer than the {_span(self.max_duration_s)} formcoach "
                                      "checks; trim it to the set you want checked")
                 yield Frame(_upright(np.ascontiguousarray(img), self._rotation), t, index)
-                index += 1
+                if index >= 0:
+                    index += 1
 
     def _scaled_size(self, w: int, h: int) -> dict[str, int]:
         m = self.max_side_px

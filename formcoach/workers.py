@@ -1,0 +1,147 @@
+"""Ray workers for batch and chunked analysis: one process per core, each keeping its pose models.
+
+Ray is an optional extra (``pip install 'formcoach[batch]'``); :func:`import_ray` says how to get it.
+
+* Without an address Ray starts on this machine only: every Ray process binds and talks on the
+  loopback address (nothing leaves the machine) and usage statistics are off.
+* ``address="auto"`` joins the cluster this machine belongs to; ``ray://HOST:PORT`` connects to a
+  cluster's client server. Joining a cluster is the user's choice to use the network; the videos must
+  be readable at the same path on every node (shared storage), and formcoach installed on each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from .engine import (
+    USER_ERRORS,
+    AnalysisError,
+    AnalysisOptions,
+    PoseModels,
+    RawPoses,
+    analyze_video,
+    infer_poses,
+    write_annotated_video,
+)
+
+
+class BatchUnavailable(Exception):
+    """Ray is missing or the cluster cannot be reached (one-line message for the user)."""
+
+
+def import_ray():
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    try:
+        import ray
+    except ImportError:
+        raise BatchUnavailable("parallel analysis needs Ray: pip install 'formcoach[batch]'") from None
+    return ray
+
+
+def _local_only(ray) -> None:
+    """Make a Ray started here use 127.0.0.1 for every node address (Ray otherwise picks the LAN address
+    and binds on all interfaces). The variable is read by Ray's own processes too."""
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    from ray._private import ray_constants
+
+    ray_constants.ENABLE_RAY_CLUSTER = False
+
+
+@contextlib.contextmanager
+def ray_session(workers: int | None = None, address: str | None = None) -> Iterator[object]:
+    """Yield the ``ray`` module with a running Ray: a local one with ``workers`` CPUs (default: all cores),
+    or the cluster at ``address``. A Ray already initialised by the caller is used as it is."""
+    ray = import_ray()
+    if ray.is_initialized():
+        yield ray
+        return
+    kwargs = {"log_to_driver": False, "configure_logging": False}
+    try:
+        if address:
+            ray.init(address=address, **kwargs)
+        else:
+            _local_only(ray)
+            ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as e:
+        raise BatchUnavailable(f"cannot start or reach Ray at {address or 'this machine'}: "
+                               f"{str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from None
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def cluster_cpus(ray) -> int:
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+class PoseWorker:
+    """The body of a Ray actor: one per worker process, pose models built once (see PoseModels)."""
+
+    def __init__(self, options: AnalysisOptions) -> None:
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        self.options = options
+        self.models = PoseModels(options.pose, bool(options.people_check_interval_s))
+        self.where = f"{socket.gethostname()}:{os.getpid()}"
+
+    def analyze(self, path: str, exercise: str | None, annotated: bool) -> dict:
+        """Analyse one video: ``{"ok": True, "report_json", "summary", "annotated_mp4"}`` or
+        ``{"ok": False, "error"}``; both with ``seconds`` and ``worker``. User errors never raise."""
+        t0 = time.perf_counter()
+        out: dict = {"worker": self.where}
+        options = AnalysisOptions(**{**vars(self.options), "exercise": exercise or self.options.exercise})
+        try:
+            report = analyze_video(path, options, models=self.models)
+            out.update(ok=True, report_json=report.to_json(), annotated_mp4=None)
+            if annotated:
+                with tempfile.TemporaryDirectory(prefix="formcoach-batch-") as td:
+                    mp4 = write_annotated_video(path, report, Path(td) / "a.mp4")
+                    out["annotated_mp4"] = mp4.read_bytes()
+        except (*USER_ERRORS, AnalysisError, ValueError) as e:
+            out.update(ok=False, error=str(e).splitlines()[0] if str(e) else type(e).__name__, retry=False)
+        except Exception as e:  # noqa: BLE001 - one bad video must not end the batch
+            out.update(ok=False, error=f"unexpected error: {type(e).__name__}: {e}".splitlines()[0], retry=True)
+        out["seconds"] = time.perf_counter() - t0
+        return out
+
+    def infer_range(self, path: str, keep_from_s: float, keep_until_s: float, warm_s: float) -> RawPoses:
+        """Raw poses of ``keep_from_s <= t < keep_until_s``, the tracker warmed up on ``warm_s`` before it."""
+        from vision.source import VideoFileSource
+
+        start = max(0.0, keep_from_s - warm_s)
+        source = VideoFileSource(path, prefetch=0, max_side_px=self.options.max_side_px, start_s=start)
+        skipped = [0]
+        with source:
+            raw = infer_poses(_counting_skips(source, keep_from_s, skipped), self.models.fresh(), self.options,
+                              keep_from_s=keep_from_s, keep_until_s=keep_until_s, warm_from_s=start)
+        raw.skipped_frames = skipped[0]
+        return raw
+
+    def memory_mb(self) -> float:
+        """Resident memory of this worker process (MB; Linux), for the benchmark."""
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def _counting_skips(source, keep_from_s: float, skipped: list[int]):
+    """``source``'s frames; ``skipped[0]`` = corrupt frames skipped since the first frame at ``keep_from_s``."""
+    base = None
+    for f in source:
+        if base is None and f.timestamp_s >= keep_from_s:
+            base = source.skipped_frames
+        if base is not None:
+            skipped[0] = source.skipped_frames - base
+        yield f
+    if base is not None:
+        skipped[0] = source.skipped_frames - base
+
+
+def remote_worker_class(ray):
+    """``PoseWorker`` as a Ray actor class (one CPU each; restarted if its process dies)."""
+    return ray.remote(num_cpus=1, max_restarts=2)(PoseWorker)
