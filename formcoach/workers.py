@@ -62,15 +62,21 @@ def ray_session(workers: int | None = None, address: str | None = None) -> Itera
         yield ray
         return
     kwargs = {"log_to_driver": False, "configure_logging": False}
-    try:
-        if address:
-            ray.init(address=address, **kwargs)
-        else:
-            _local_only(ray)
-            ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False, **kwargs)
-    except (ConnectionError, RuntimeError, ValueError) as e:
-        raise BatchUnavailable(f"cannot start or reach Ray at {address or 'this machine'}: "
-                               f"{str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from None
+    for attempt in range(3):
+        try:
+            if address:
+                ray.init(address=address, **kwargs)
+            else:
+                _local_only(ray)
+                ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False, **kwargs)
+            break
+        except Exception as e:  # noqa: BLE001 - Ray raises bare Exception for a slow start
+            ray.shutdown()
+            # Ray gives its raylet a fixed 30 s to register; on a loaded machine that can run out.
+            if "timed out during startup" in str(e) and attempt < 2:
+                continue
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise BatchUnavailable(f"cannot start or reach Ray at {address or 'this machine'}: {msg}") from None
     try:
         yield ray
     finally:
@@ -108,6 +114,7 @@ class PoseWorker:
         except Exception as e:  # noqa: BLE001 - one bad video must not end the batch
             out.update(ok=False, error=f"unexpected error: {type(e).__name__}: {e}".splitlines()[0], retry=True)
         out["seconds"] = time.perf_counter() - t0
+        out["rss_mb"] = self.memory_mb()
         return out
 
     def infer_range(self, path: str, keep_from_s: float, keep_until_s: float, warm_s: float) -> RawPoses:
