@@ -24,6 +24,7 @@ from .report import Report
 
 WARM_S = 2.0  # tracker warm-up before each chunk (s of video)
 MIN_CHUNK_S = 20.0  # shorter chunks are not worth a worker's start-up and warm-up
+LONG_VIDEO_S = 120.0  # uploads this long are worth starting Ray for (~10-25 s here) when it is installed
 
 
 def plan_chunks(duration_s: float, workers: int, min_chunk_s: float = MIN_CHUNK_S) -> list[tuple[float, float]]:
@@ -46,7 +47,7 @@ def join_ranges(parts: Sequence[RawPoses]) -> RawPoses:
 
 def analyze_chunked(path: str | os.PathLike, options: AnalysisOptions | None = None, workers: int = 2,
                     address: str | None = None, progress: Progress | None = None,
-                    warm_s: float = WARM_S, min_chunk_s: float = MIN_CHUNK_S) -> Report:
+                    warm_s: float = WARM_S, min_chunk_s: float | None = None) -> Report:
     """Analyse ``path`` with ``workers`` Ray workers (a local Ray unless ``address``); same errors and the
     same report as :func:`formcoach.engine.analyze_video`. A video too short for two chunks is analysed
     by one worker."""
@@ -64,7 +65,7 @@ def analyze_chunked(path: str | os.PathLike, options: AnalysisOptions | None = N
     with ray_session(workers, address) as ray:
         # A stream without timestamps is timed by frame count, which a seek loses: one chunk.
         n = min(workers, cluster_cpus(ray)) if info.timestamps else 1
-        chunks = plan_chunks(duration, n, min_chunk_s)
+        chunks = plan_chunks(duration, n, MIN_CHUNK_S if min_chunk_s is None else min_chunk_s)
         Worker = remote_worker_class(ray)
         actors = [Worker.remote(options) for _ in chunks]
         refs = [a.infer_range.remote(str(path), lo, hi, warm_s) for a, (lo, hi) in zip(actors, chunks)]
@@ -85,3 +86,26 @@ def analyze_chunked(path: str | os.PathLike, options: AnalysisOptions | None = N
     if progress is not None:
         progress(1.0, "Analysis done")
     return report
+
+
+def analyze_upload_video(path: str | os.PathLike, options: AnalysisOptions, progress: Progress | None = None,
+                         long_video_s: float | None = None) -> Report:
+    """The app's upload analysis: in chunks on all cores for a video of at least ``long_video_s`` when Ray
+    is installed and the machine has more than one core, else (or when Ray cannot start) sequentially."""
+    import importlib.util
+
+    from vision.source import VideoFileSource
+
+    from .engine import analyze_video
+    from .workers import BatchUnavailable
+
+    cores = os.cpu_count() or 1
+    if cores > 1 and importlib.util.find_spec("ray") is not None:
+        with VideoFileSource(path, prefetch=0, max_side_px=options.max_side_px) as probe:
+            long = probe.info.duration_s >= (LONG_VIDEO_S if long_video_s is None else long_video_s)
+        if long:
+            try:
+                return analyze_chunked(path, options, workers=cores, progress=progress)
+            except BatchUnavailable:
+                pass
+    return analyze_video(path, options, progress=progress)

@@ -33,7 +33,8 @@ from typing import Any
 from exercises.base import ExerciseSummary
 from vision.source import VideoError  # noqa: F401 - re-exported for callers
 
-from .engine import USER_ERRORS, AnalysisError, AnalysisOptions, analyze_video, write_annotated_video
+from .chunked import analyze_upload_video
+from .engine import USER_ERRORS, AnalysisError, AnalysisOptions, write_annotated_video
 from .guided import fault_words
 from .history import KeyFrame
 from .keyframes import extract as extract_keyframes
@@ -123,7 +124,7 @@ def analyse_upload(data: bytes, name: str | None, exercise: str, *, keep_dir: Pa
         src = Path(td) / f"upload{suffix}"
         src.write_bytes(data)
         try:
-            report = analyze_video(src, options, progress=lambda f, s: report_progress(0.75 * f, s))
+            report = analyze_upload_video(src, options, progress=lambda f, s: report_progress(0.75 * f, s))
             out = write_annotated_video(src, report, Path(td) / "annotated.mp4",
                                         progress=lambda f, s: report_progress(0.75 + 0.22 * f, s))
             report_progress(0.97, "Key frames for the report")
