@@ -53,6 +53,35 @@ def _local_only(ray) -> None:
     ray_constants.ENABLE_RAY_CLUSTER = False
 
 
+NODE_START_S = 180.0  # how long a starting local Ray node may take to register (Ray's own limit: 30 s)
+
+
+@contextlib.contextmanager
+def _patient_node_start(ray) -> Iterator[None]:
+    """Ray 2.60 gives a new node a fixed 30 s to register with its GCS, polling ``services.get_node``;
+    on a loaded 2-core machine its Python agents can take longer to start. Let that poll wait up to
+    ``NODE_START_S`` instead (only while this Ray starts)."""
+    from ray._private import services
+
+    original = services.get_node
+
+    def get_node(*args, **kwargs):
+        deadline = time.monotonic() + NODE_START_S
+        while True:
+            try:
+                return original(*args, **kwargs)
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    services.get_node = get_node
+    try:
+        yield
+    finally:
+        services.get_node = original
+
+
 @contextlib.contextmanager
 def ray_session(workers: int | None = None, address: str | None = None) -> Iterator[object]:
     """Yield the ``ray`` module with a running Ray: a local one with ``workers`` CPUs (default: all cores),
@@ -62,21 +91,17 @@ def ray_session(workers: int | None = None, address: str | None = None) -> Itera
         yield ray
         return
     kwargs = {"log_to_driver": False, "configure_logging": False}
-    for attempt in range(3):
-        try:
-            if address:
-                ray.init(address=address, **kwargs)
-            else:
-                _local_only(ray)
+    try:
+        if address:
+            ray.init(address=address, **kwargs)
+        else:
+            _local_only(ray)
+            with _patient_node_start(ray):
                 ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False, **kwargs)
-            break
-        except Exception as e:  # noqa: BLE001 - Ray raises bare Exception for a slow start
-            ray.shutdown()
-            # Ray gives its raylet a fixed 30 s to register; on a loaded machine that can run out.
-            if "timed out during startup" in str(e) and attempt < 2:
-                continue
-            msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise BatchUnavailable(f"cannot start or reach Ray at {address or 'this machine'}: {msg}") from None
+    except Exception as e:  # noqa: BLE001 - Ray raises bare Exception, RuntimeError, ConnectionError...
+        ray.shutdown()
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise BatchUnavailable(f"cannot start or reach Ray at {address or 'this machine'}: {msg}") from None
     try:
         yield ray
     finally:

@@ -17,7 +17,7 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 @pytest.mark.slow
 def test_a_batch_runs_on_a_two_node_cluster(tmp_path):
-    from formcoach.workers import _local_only, import_ray
+    from formcoach.workers import _local_only, _patient_node_start, import_ray
 
     ray = import_ray()
     if ray.is_initialized():
@@ -25,9 +25,11 @@ def test_a_batch_runs_on_a_two_node_cluster(tmp_path):
     _local_only(ray)
     from ray.cluster_utils import Cluster
 
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    with _patient_node_start(ray):  # node start-up on a loaded machine
+        cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
     try:
-        cluster.add_node(num_cpus=1)
+        with _patient_node_start(ray):
+            cluster.add_node(num_cpus=1)
         src = tmp_path / "in"
         src.mkdir()
         for name in ("plank_knees.mp4", "plank_straight_arm.mp4"):
