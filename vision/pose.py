@@ -24,6 +24,12 @@ from .offline import keep_offline
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # quiet MediaPipe's W0000 log lines
 
+# A gap longer than this between two frames restarts tracking (the next frame is a fresh detection).
+# VIDEO mode otherwise keeps following the region found on the previous frame: a live stream's first
+# WebRTC frame (a blurred low-bitrate key frame) followed by a 1.9 s gap locked the lite model onto a
+# wrong pose for 13 s of the rendered clean dead bug, while the same frames from the file did not.
+TRACKING_RESET_GAP_S = 0.5
+
 
 @dataclass(frozen=True)
 class PoseOptions:
@@ -96,19 +102,29 @@ class PoseEstimator:
     ...     pose = est.process(frame_bgr, timestamp_s=0.033)
 
     ``people_seen`` is the number of people found in the latest frame (only meaningful with
-    ``num_poses > 1``). The first person (MediaPipe's order) is returned.
+    ``num_poses > 1``). The first person (MediaPipe's order) is returned. A gap of more than
+    ``reset_gap_s`` media seconds between frames restarts tracking (``tracking_resets`` counts it),
+    so a file and a live stream with dropped or stalled frames are tracked the same way.
     """
 
-    def __init__(self, options: PoseOptions | None = None) -> None:
+    def __init__(self, options: PoseOptions | None = None, reset_gap_s: float = TRACKING_RESET_GAP_S) -> None:
+        if not reset_gap_s > 0:
+            raise ValueError(f"reset_gap_s must be > 0, got {reset_gap_s!r}")
         self.options = options or PoseOptions()
         self.model_path = resolve_model(self.options.model)
-        self._landmarker = _open_landmarker(
+        self.reset_gap_s = reset_gap_s
+        self._landmarker = self._open()
+        self._last_ms = -1
+        self._last_t: float | None = None
+        self.people_seen = 0
+        self.tracking_resets = 0
+
+    def _open(self):
+        return _open_landmarker(
             self.model_path, "VIDEO", num_poses=self.options.num_poses,
             min_pose_detection_confidence=self.options.min_pose_detection_confidence,
             min_pose_presence_confidence=self.options.min_pose_presence_confidence,
             min_tracking_confidence=self.options.min_tracking_confidence)
-        self._last_ms = -1
-        self.people_seen = 0
 
     def detect(self, image_bgr: np.ndarray, timestamp_s: float):
         """Raw ``PoseLandmarkerResult`` for one frame (timestamps forced strictly increasing)."""
@@ -116,6 +132,11 @@ class PoseEstimator:
 
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator is closed")
+        if self._last_t is not None and timestamp_s - self._last_t > self.reset_gap_s:
+            self._landmarker.close()  # tracking state is stale after a gap: detect afresh
+            self._landmarker = self._open()
+            self.tracking_resets += 1
+        self._last_t = timestamp_s if self._last_t is None else max(self._last_t, timestamp_s)
         ms = int(math.floor(timestamp_s * 1000.0))
         ms = max(ms, self._last_ms + 1)
         self._last_ms = ms
