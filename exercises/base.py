@@ -78,12 +78,15 @@ class RepRecord:
     faults: tuple[Fault, ...]
     verdict: RepVerdict
     coaching: str  # one line for the user about this rep
-    unchecked: tuple[str, ...] = ()  # fault codes that could not be judged in this rep's hold (limb hidden)
+    unchecked: tuple[str, ...] = ()  # fault codes not judged in this rep (limb hidden, or never checked)
+    lowest_leg_deg: float | None = None  # dead bug: lowest controlled leg angle above the floor in the hold
+    #   (deg; a progress measure, lower = harder; never a fault by itself). None: not measured
 
     def to_dict(self) -> dict[str, Any]:
         return {"side": self.side, "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
                 "hold_s": round(self.hold_s, 3), "faults": [f.to_dict() for f in self.faults],
-                "verdict": self.verdict.value, "coaching": self.coaching, "unchecked": list(self.unchecked)}
+                "verdict": self.verdict.value, "coaching": self.coaching, "unchecked": list(self.unchecked),
+                "lowest_leg_deg": self.lowest_leg_deg}
 
 
 @dataclass(frozen=True)

@@ -93,42 +93,6 @@ class Hysteresis:
         self._pending_since = None
 
 
-class Stopwatch:
-    """Accumulates media time while a condition is true.
-
-    Each step adds ``t - t_prev`` (capped at ``max_step_s`` so a gap in the stream is not
-    counted as time held) when ``active`` was true for that step.
-    """
-
-    def __init__(self, max_step_s: float = 0.25) -> None:
-        if not max_step_s > 0:
-            raise ValueError(f"max_step_s must be > 0, got {max_step_s!r}")
-        self.max_step_s = max_step_s
-        self.reset()
-
-    def reset(self) -> None:
-        self.total_s = 0.0
-        self.current_s = 0.0  # length of the current unbroken run
-        self._last_t: float | None = None
-
-    def step(self, t_s: float) -> float:
-        """Seconds since the previous frame (0 for the first), capped."""
-        if self._last_t is None or t_s <= self._last_t:
-            dt = 0.0
-        else:
-            dt = min(t_s - self._last_t, self.max_step_s)
-        self._last_t = t_s
-        return dt
-
-    def update(self, active: bool, t_s: float) -> float:
-        dt = self.step(t_s)
-        if active:
-            self.total_s += dt
-            self.current_s += dt
-        else:
-            self.current_s = 0.0
-        return self.total_s
-
 
 def frame_dt(prev_t: float | None, t_s: float, max_step_s: float) -> float:
     """Seconds a frame stands for: time since the previous frame, capped; 0 for the first."""

@@ -14,7 +14,7 @@ means the far leg is the moving one.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .base import ExerciseSummary, Fault, FrameVerdict, RepRecord, RepVerdict, Severity
 from .common import CheckerCore, FaultRule
@@ -24,7 +24,7 @@ from .gate import GateConfig
 from .pose import PoseFrame, Side
 
 MIN_JUDGED_HOLD_SHARE = 0.5  # a fault judged in less of the hold than this is reported as unchecked
-UNCHECKED_WHAT = {"leg_too_high": "leg height", "leg_drop": "leg height", "hip_rotation": "hips level",
+UNCHECKED_WHAT = {"leg_too_high": "leg height", "hip_rotation": "hips level",
                   "low_back_arch": "lower back", "back_sag": "back line", "back_arch": "back line"}
 
 
@@ -36,12 +36,12 @@ class Measure:
     armed: bool  # in the start position
     metrics: dict  # name -> degrees, for charts
     mags: dict  # fault code -> magnitude (degrees, larger = worse); only judged ones
+    progress: dict = field(default_factory=dict)  # progress measure -> degrees this frame (e.g. lowest_leg_deg)
 
 
 class ExtensionChecker:
     name = "extension"
     REQUIRED: tuple[str, ...] = ()
-    RULES: tuple = ()
     POSITIVE: CueSpec
     CONFIG: type  # the exercise's config dataclass (has hold_target_s, gate, cues, reps)
     INCOMPLETE_MSG = "Reach a little further: straighten the arm and leg fully."
@@ -61,6 +61,10 @@ class ExtensionChecker:
     def measure(self, frame: PoseFrame, near: Side, moving: Side | None) -> Measure:
         raise NotImplementedError
 
+    def not_checked(self) -> dict[str, str]:
+        """Fault codes this checker never judges (with the reason shown to the user)."""
+        return {}
+
     def coaching_for(self, fault_type: str) -> str:
         for rule in self.core.rules:
             if rule.cue.code == fault_type:
@@ -76,7 +80,7 @@ class ExtensionChecker:
         self.hold_total_s = 0.0
         self.good_form_s = 0.0
         self.moving: Side | None = None
-        self._rep_faults: dict[str, float] = {}
+        self._hold_progress: list[float] = []  # the current rep's lowest-leg samples over its hold
         self._hold_judged: dict[str, list[int]] = {}  # fault code -> [hold frames judged, hold frames]
         self.on_reset()
 
@@ -128,11 +132,13 @@ class ExtensionChecker:
         event = self.reps_machine.update(core.t, core.dt, ext, side.value if side else None, m.armed and m.posture)
         if self.reps_machine.in_rep and not was_in_rep:
             self._hold_judged = {}  # a new rep: an attempt that never became a rep leaves nothing behind
+            self._hold_progress = []
         judging = gate.form_ok and m.posture
         active = core.update_faults(m.mags if judging else {}, judging)
-        for code in active:
-            self._rep_faults[code] = max(self._rep_faults.get(code, 0.0), abs(m.mags.get(code, 0.0)))
         if judging and self.reps_machine.phase == "holding":
+            v = m.progress.get("lowest_leg_deg", math.nan)
+            if math.isfinite(v):
+                self._hold_progress.append(v)
             for rule in core.rules:
                 n = self._hold_judged.setdefault(rule.cue.code, [0, 0])
                 n[0] += math.isfinite(m.mags.get(rule.cue.code, math.nan))
@@ -181,21 +187,27 @@ class ExtensionChecker:
         else:
             verdict = RepVerdict.GOOD
             coaching = "Good rep - steady and controlled."
-        unchecked = tuple(code for code, (judged, n) in self._hold_judged.items()
-                          if n and judged < MIN_JUDGED_HOLD_SHARE * n and not any(f.type == code for f in faults))
-        if unchecked:
+        hidden = tuple(code for code, (judged, n) in self._hold_judged.items()
+                       if n and judged < MIN_JUDGED_HOLD_SHARE * n and not any(f.type == code for f in faults))
+        if hidden:
             coaching += " Not checked, hidden from the camera: " + ", ".join(
-                UNCHECKED_WHAT.get(code, code.replace("_", " ")) for code in unchecked) + "."
+                UNCHECKED_WHAT.get(code, code.replace("_", " ")) for code in hidden) + "."
+        unchecked = hidden + tuple(c for c in self.not_checked() if c not in hidden)
+        lowest = None
+        if ev.complete and self._hold_progress:
+            vals = sorted(self._hold_progress)
+            pct = getattr(c, "lowest_leg_percentile", 10.0)
+            lowest = round(float(vals[int(pct / 100.0 * (len(vals) - 1))]), 1)
         rec = RepRecord(side=ev.side, start_s=ev.start_s, end_s=ev.end_s, hold_s=ev.hold_s,
                         faults=tuple(sorted(faults, key=lambda f: f.start_s)), verdict=verdict, coaching=coaching,
-                        unchecked=unchecked)
+                        unchecked=unchecked, lowest_leg_deg=lowest)
         if commit:
             self._hold_judged = {}
+            self._hold_progress = []
             self.reps.append(rec)
             if ev.complete:
                 self.reps_by_side[ev.side] += 1
                 self.hold_total_s += ev.hold_s
-            self._rep_faults = {}
         return rec
 
     def _verdict(self, frame, judgeable, metrics, active, cue, phase, record) -> FrameVerdict:
@@ -221,7 +233,7 @@ class ExtensionChecker:
             hold_s=float(hold), good_form_s=float(self.good_form_s), seconds_lost_by_fault=lost,
             faults=tuple(sorted(faults, key=lambda f: (f.start_s, f.type))),
             cues=tuple(self.core.scheduler.history), cant_judge_s=float(self.core.cant_judge_s),
-            extra={"hold_target_s": self.hold_target_s,
+            extra={"hold_target_s": self.hold_target_s, "not_checked": self.not_checked(),
                    "incomplete_reps": sum(1 for r in reps if r.verdict is RepVerdict.INCOMPLETE)})
 
 

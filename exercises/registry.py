@@ -40,13 +40,15 @@ EXERCISES: dict[str, ExerciseSpec] = {
         guide={
             "setup": _SIDE_SETUP + " Lie on your back with hips and knees at 90 degrees and arms to the ceiling.",
             "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach out and return. Hold at "
-                       "full reach. Lower back arching (seen as the bent leg's knee drifting away from you while "
-                       "the other leg is out), the leg dropping too low, rushing, and reaches that stop short."),
+                       "full reach, rushing, and reaches that stop short. Each rep records your lowest controlled "
+                       "leg angle as progress: a low leg with a flat back is correct, harder form, never a fault. "
+                       "Lower-back arching is NOT checked (see below)."),
             "targets": ("Slow: about 4 s out, hold 2 s, 4 s back. Keep the lower back gently on the floor and stop "
                         "before it arches. 10 per side, breathing steadily. " + _FEEDBACK_NOTE),
-            "limits": ("The pose model has no points along your spine. An arch shows when it tilts your pelvis and "
-                       "the pelvis carries your legs; an arch you hide by pulling the bent knee in is not seen. A "
-                       "hand under your lower back is still the best check."),
+            "limits": ("Lower-back arch: not checked from any camera placement. The pose model has no points along "
+                       "your spine, and the thigh-angle proxy for an arch gave false alarms on new bodies, camera "
+                       "placements and real clean dead bugs, so the report lists it as not checked rather than "
+                       "guess. A hand under your lower back is the check: stop lowering before it lifts."),
         }),
     "bird_dog": ExerciseSpec(
         name="bird_dog", display_name="Bird-dog", make_checker=lambda config=None: BirdDogChecker(config),

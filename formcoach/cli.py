@@ -47,10 +47,8 @@ class _Bar:
 
 
 def _exercise_names() -> list[str]:
-    try:
-        from exercises.registry import EXERCISES
-    except ImportError:
-        return []
+    from exercises.registry import EXERCISES
+
     return list(EXERCISES)
 
 
@@ -105,18 +103,17 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     brief = {k: d[k] for k in ("exercise", "detection_rate", "reps_by_side", "hold_s", "good_form_s",
                                "seconds_lost_by_fault", "cant_judge_s", "warnings")}
     brief["reps"] = [f"{i + 1} {r['side']} {r['start_s']:.1f}-{r['end_s']:.1f}s hold {r['hold_s']:.1f}s "
-                     f"{r['verdict']}: {r['coaching']}" for i, r in enumerate(d["reps"])]
+                     f"{r['verdict']}: {r['coaching']}"
+                     + (f" (lowest leg {r['lowest_leg_deg']:.0f} deg)" if r.get("lowest_leg_deg") is not None else "")
+                     for i, r in enumerate(d["reps"])]
     brief["cues"] = [f"{c['t_s']:.1f}s {c['code']}: {c['message']}" for c in d["cues"]]
     print(json.dumps(brief, indent=1))
     return 0
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    try:
-        from .evaluate import main as eval_main
-    except ImportError:
-        raise AnalysisError("eval is not available in this build") from None
     from .corpus import is_corpus
+    from .evaluate import main as eval_main
 
     if is_corpus(args.labels):
         from .corpus import eval_main as corpus_eval

@@ -214,6 +214,7 @@ def rep_rows(summary: ExerciseSummary | None) -> list[dict[str, Any]]:
              "duration_s": round(r.end_s - r.start_s, 1), "hold_s": round(r.hold_s, 1),
              "faults": ", ".join(sorted({fault_words(f.type) for f in r.faults})) or "-",
              "not_checked": ", ".join(fault_words(c) for c in r.unchecked) or "-",
+             **({"lowest_leg_deg": r.lowest_leg_deg} if summary.exercise == "dead_bug" else {}),
              "verdict": r.verdict.value, "coaching": r.coaching}
             for i, r in enumerate(summary.reps)]
 

@@ -47,6 +47,7 @@ def observe(path: Path) -> dict:
         "hold_s": round(s.hold_s, 2),
         "fault_types": sorted({f.type for f in s.faults}),
         "warning_cues": [c.code for c in s.cues if c.severity is Severity.WARNING],
+        "not_checked": sorted({c for r in s.reps for c in r.unchecked}),
     }
 
 

@@ -19,7 +19,10 @@ GOLDEN = sorted(DATA.glob("golden_*.npz"))
 TRUTH = {
     "golden_bird_dog_clean": {"reps_by_side": {"left": 2, "right": 2}, "fault_types": []},
     "golden_bird_dog_hip_roll_25": {"reps_by_side": {"left": 1, "right": 2}, "fault_types": ["hip_rotation"]},
-    "golden_dead_bug_arch": {"reps_by_side": {"left": 2, "right": 1}, "fault_types": ["low_back_arch"]},
+    # A known miss, pinned: the arch proxy is not trusted (false alarms on unseen bodies, cameras and real
+    # clean dead bugs), so the 15 deg arch is reported "not checked" on every rep rather than flagged.
+    "golden_dead_bug_arch": {"reps_by_side": {"left": 2, "right": 1}, "fault_types": [],
+                             "not_checked": ["low_back_arch"]},
     "golden_dead_bug_clean": {"reps_by_side": {"left": 2, "right": 2}, "fault_types": []},
     "golden_plank_head_drop": {"hold_s": 12.0, "fault_types": ["head_drop"]},
     "golden_plank_knees": {"hold_s": 8.0, "fault_types": []},
@@ -43,6 +46,7 @@ def test_golden_sequence_matches_expectation(path):
     assert got["rep_verdicts"] == expected["rep_verdicts"]
     assert got["fault_types"] == expected["fault_types"]
     assert got["warning_cues"] == expected["warning_cues"]
+    assert got["not_checked"] == expected["not_checked"]
     assert got["hold_s"] == pytest.approx(expected["hold_s"], abs=0.1)
 
 
@@ -51,6 +55,8 @@ def test_golden_sequence_agrees_with_the_truth(path):
     truth = TRUTH[path.stem]
     got = observe(path)
     assert got["fault_types"] == truth["fault_types"]
+    if "not_checked" in truth:  # a fault present but not judged must be listed as such, never passed silently
+        assert set(truth["not_checked"]) <= set(got["not_checked"])
     if "reps_by_side" in truth:
         assert got["reps_by_side"] == truth["reps_by_side"]
     if "total_reps" in truth:

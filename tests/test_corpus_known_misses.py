@@ -29,17 +29,19 @@ PINNED = {
     "bird_dog_leg_high_near_20_far_8__t0_b04_c01": [("leg_too_high", 20.0, "caught"),
                                                     ("leg_too_high", 8.0, "not_checked")],
     "bird_dog_back_sag_10_20__t0_b06_c03": [("back_sag", 10.0, "missed"), ("back_sag", 20.0, "missed")],
-    "dead_bug_arch_5_15__t0_b07_c02": [("low_back_arch", 5.0, "missed"), ("low_back_arch", 15.0, "missed")],
-    "dead_bug_arch_8_20__t0_b08_c03": [("low_back_arch", 8.0, "missed"), ("low_back_arch", 20.0, "caught")],
+    # The arch proxy is not trusted (11.6 s of false cues on validation clean time, cues on real clean dead
+    # bugs): every rep reports the lower back as not checked.
+    "dead_bug_arch_5_15__t0_b07_c02": [("low_back_arch", 5.0, "not_checked"), ("low_back_arch", 15.0, "not_checked")],
+    "dead_bug_arch_8_20__t0_b08_c03": [("low_back_arch", 8.0, "not_checked"), ("low_back_arch", 20.0, "not_checked")],
     "plank_head_drop_8_15__t0_b04_c05": [("head_drop", 8.0, "missed"), ("head_drop", 15.0, "missed")],
     "plank_sag_15_20__t0_b05_c05": [("hip_sag", 15.0, "missed"), ("hip_sag", 20.0, "missed")],
     "plank_pike_15_25__t0_b01_c02": [("hip_pike", 15.0, "caught"), ("hip_pike", 25.0, "caught")],
 }
 # clean clips (correct form) -> {fault the checker cues anyway: at least this many seconds}
-FALSE_CUES = {
-    "dead_bug_low_leg_10__t0_b01_c03": {"leg_drop": 5.0},  # a low leg with a flat back is correct form
-    "dead_bug_low_leg_15_slow__t0_b02_c04": {"leg_drop": 5.0},
-}
+FALSE_CUES: dict[str, dict[str, float]] = {}
+# clean clips that must stay free of any posture cue (they were cued before the fault was redefined)
+NO_CUES = ("dead_bug_low_leg_10__t0_b01_c03",  # a low leg with a flat back is correct form, not leg_drop
+           "dead_bug_low_leg_15_slow__t0_b02_c04")
 HARD = {"hip_rotation", "leg_too_high", "low_back_arch", "back_sag", "head_drop", "hip_sag"}
 
 
@@ -62,6 +64,12 @@ def test_pinned_false_cues_on_correct_form(clip):
     assert not res["faults"]
     for kind, least_s in FALSE_CUES[clip].items():
         assert res["false_cue_types"].get(kind, 0.0) >= least_s, res["false_cue_types"]
+
+
+@pytest.mark.parametrize("clip", NO_CUES)
+def test_correct_low_leg_dead_bugs_get_no_cue(clip):
+    res = _score(clip)
+    assert not res["faults"] and not res["false_cue_types"], res["false_cue_types"]
 
 
 def test_every_hard_fault_keeps_a_pin():

@@ -13,7 +13,6 @@ from exercises.counting import (
     HysteresisConfig,
     RepConfig,
     RepMachine,
-    Stopwatch,
 )
 
 
@@ -46,14 +45,6 @@ def test_hysteresis_ignores_nan_and_single_frame_blips():
     assert not h.update(3.0, 0.3)
     assert not h.update(12.0, 0.4)
 
-
-def test_stopwatch_counts_media_time_and_caps_gaps():
-    w = Stopwatch(max_step_s=0.25)
-    for t in (0.0, 0.1, 0.2, 1.2, 1.3):  # a 1 s gap counts only 0.25 s
-        w.update(True, t)
-    assert w.total_s == pytest.approx(0.1 + 0.1 + 0.25 + 0.1)
-    w.update(False, 1.4)
-    assert w.current_s == 0.0
 
 
 def test_fault_track_records_backdated_intervals_with_worst_magnitude():

@@ -167,16 +167,16 @@ def test_cli_report_errors_are_one_line(tmp_path, capsys):
 @pytest.mark.slow
 @needs_poppler
 def test_analyze_save_then_report_has_real_key_frames(tmp_path, capsys):
-    clip = SAMPLE_VIDEOS / "dead_bug_arch.mp4"
+    clip = SAMPLE_VIDEOS / "bird_dog_leg_high.mp4"  # a fault the checkers judge (the dead-bug arch is not checked)
     if not clip.is_file():
         pytest.skip("sample clip missing")
     db = str(tmp_path / "h.sqlite3")
-    code, _, err = _cli(capsys, "analyze", str(clip), "--exercise", "dead_bug", "-q", "--save", "--pain-before", "2",
+    code, _, err = _cli(capsys, "analyze", str(clip), "--exercise", "bird_dog", "-q", "--save", "--pain-before", "2",
                         "--db", db)
     assert code == 0 and "saved as session 1" in err
     with History(db) as h:
         row, kfs, faults = h.get(1), h.keyframes(1), h.faults(1)
-        assert row.pain_before == 2 and h.details(1)["chart_series"]["arch_deg"]
+        assert row.pain_before == 2 and h.details(1)["chart_series"]["leg_elevation_deg"]
     assert {k.kind for k in kfs} == {"fault", "best"}
     for k in kfs:
         if k.kind == "fault":  # the worst frame lies inside one of that fault's intervals
