@@ -107,10 +107,8 @@ def run_checker(poses: Sequence[PoseFrame], exercise: str,
 
 
 def recognise_exercise(poses: Sequence[PoseFrame]) -> str | None:
-    try:
-        from exercises.recognize import guess_exercise
-    except ImportError:
-        return None
+    from exercises.recognize import guess_exercise
+
     return guess_exercise(poses)
 
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("exercises.registry")
-
 from app_helpers import FAULT_CLIPS, REP_CLIPS, block_network, pick
 from streamlit.testing.v1 import AppTest
 
