@@ -32,7 +32,7 @@ POLL_S = 0.3
 
 CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; }
-.st-key-fc_video iframe { max-width: calc((100vh - 360px) * 4 / 3); min-width: 320px; display: block;
+.st-key-fc_video iframe { max-width: calc((100vh - 400px) * 4 / 3); min-width: 320px; display: block;
   margin: 0 auto; }
 .fc-cue { font: 700 40px/1.2 system-ui, sans-serif; padding: 12px 20px; border-radius: 10px; margin: 6px 0 10px;
   background: #111; color: #fff; min-height: 1.2em; overflow-wrap: anywhere; }

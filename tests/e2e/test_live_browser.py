@@ -84,6 +84,13 @@ def _shot(b, name: str) -> None:
         print(f"screenshot {name} timed out")
 
 
+def _has(frame, selector: str) -> bool:
+    try:
+        return frame.locator(selector).count() > 0
+    except Exception:  # noqa: BLE001 - component frames come and go while the page redraws
+        return False
+
+
 def _phase(b):
     loc = b.page.locator("[data-fc-phase]")
     return loc.first.get_attribute("data-fc-phase") if loc.count() else None
@@ -125,7 +132,13 @@ def test_guided_set_runs_speaks_and_is_saved(tmp_path):
             cue = b.page.locator("[data-fc-cue]").first
             size = cue.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
             assert size >= 32, size
-            summary = b.page.locator("[data-fc-summary]")
+            # the full-screen switch (in its own component frame) puts the page in full screen and back
+            switch = next(f for f in b.page.frames if f != b.page.main_frame and _has(f, "#fs"))
+            switch.locator("#fs").click()
+            b.page.wait_for_function("() => !!document.fullscreenElement", timeout=20_000)
+            _shot(b, "guided_fullscreen.png")
+            switch.locator("#fs").click()
+            b.page.wait_for_function("() => !document.fullscreenElement", timeout=20_000)
             speech = b.page.evaluate("() => window.__fcSpeech")
             b.stop()
             b.page.get_by_text("Saved to history").wait_for(timeout=60_000)
@@ -136,7 +149,6 @@ def test_guided_set_runs_speaks_and_is_saved(tmp_path):
             print(server.log()[-4000:])
             print("\n".join(b.console[-30:]))
             raise
-        del summary
     assert server.proc.poll() is not None  # the server is stopped
     if trace is not None:
         assert offences(trace) == []
