@@ -83,10 +83,10 @@ def test_real_corpus_caches_score_without_mediapipe():
     import sys
 
     clips = ["plank_pike_15_25__t0_b01_c02", "dead_bug_arch_8_20__t0_b08_c03"]
-    code = ("import sys, json; from pathlib import Path; from formcoach.corpus import evaluate; "
+    code = ("import sys, json; from pathlib import Path; from formcoach.corpus import evaluate, status; "
             "ev = evaluate(Path(sys.argv[1]), 'train', 'lite'); "
             "assert 'mediapipe' not in sys.modules, 'mediapipe imported'; "
-            "print(json.dumps({r['clip']: [f['recall'] for f in r['faults']] for r in ev['clips']}))")
+            "print(json.dumps({r['clip']: [status(f) for f in r['faults']] for r in ev['clips']}))")
     p = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     got = json.loads(p.stdout)
@@ -94,5 +94,4 @@ def test_real_corpus_caches_score_without_mediapipe():
 
     assert sorted(got) == sorted(s.name for s in CORPUS if s.split == "train")  # every train clip, no other
     for clip in clips:
-        assert [status({"recall": r, "window_s": 1.0, "not_checked_s": 0.0}) for r in got[clip]] == \
-            [st for _, _, st in PINNED[clip]]
+        assert got[clip] == [st for _, _, st in PINNED[clip]]
