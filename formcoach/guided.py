@@ -9,7 +9,9 @@ from its script thread; the webcam worker thread calls :meth:`feed`.
 Counting (as Physitrack counts holds only in correct posture):
 
 * rep exercises: a rep counts toward the set only when its checker verdict is ``good``; faulty
-  and incomplete reps are said ("not counted") and listed in the summary, but do not count;
+  and incomplete reps are said ("not counted") and listed in the summary, but do not count. The
+  faults are the checker's own (the checker owns what a fault is, hold length included); the set's
+  ``hold_s`` is the target shown and counted down;
 * plank: the set's hold clock runs only while the checker credits good-form time.
 
 Speech policy: counts and the countdown are always said; one form correction at a time, at most
@@ -52,7 +54,6 @@ FAULT_WORDS = {
     "low_back_arch": "lower back arching", "leg_drop": "leg dropping too low", "rushing": "moving too fast",
     "incomplete_extension": "reach not complete", "hip_rotation": "hips rotating",
     "leg_too_high": "leg above hip level", "back_sag": "back sagging", "back_arch": "back rounding",
-    "short_hold": "hold too short",
 }
 
 WORK_ON = {  # the one thing to work on next time, by the fault seen most often
@@ -67,7 +68,6 @@ WORK_ON = {  # the one thing to work on next time, by the fault seen most often
     "leg_too_high": "Lift the leg only to hip height.",
     "back_sag": "Gently draw your belly button in so your back does not sag.",
     "back_arch": "Keep your back flat - don't round it up.",
-    "short_hold": "Hold each reach a moment longer.",
 }
 
 
@@ -432,8 +432,6 @@ class GuidedSet:
         self._holds.append(rec.hold_s)
         for f in {f.type for f in rec.faults}:
             self._fault_counts[f] += 1
-        if rec.verdict == RepVerdict.GOOD and rec.hold_s + 0.25 < self.target.hold_s:
-            self._fault_counts["short_hold"] += 1  # counted (the checker's verdict), but said in the summary
         if rec.verdict == RepVerdict.GOOD:
             self._good[rec.side] += 1
             self._good_since_praise += 1
