@@ -125,6 +125,7 @@ def _hip_roll_estimates(frame: PoseFrame, near: Side, width_to_torso: float) -> 
 class BirdDogChecker(ExtensionChecker):
     name = "bird_dog"
     REQUIRED = ("shoulder", "hip", "knee")
+    MEASURED_FAULTS = frozenset({"back_sag", "back_arch", "hip_rotation", "leg_too_high"})
     POSITIVE = GOOD
     INCOMPLETE_MSG = "Reach further: leg straight back and arm straight forward, level with your body."
 

@@ -50,7 +50,13 @@ class CheckerCore:
     """The parts every checker has; the exercise class adds its own state machine."""
 
     def __init__(self, rules: tuple[FaultRule, ...], gate: GateConfig, cues: CueSchedulerConfig,
-                 positive: CueSpec, required: tuple[str, ...]) -> None:
+                 positive: CueSpec, required: tuple[str, ...], produced: frozenset[str] | None = None) -> None:
+        """``produced``: the fault magnitudes the checker's ``measure`` can emit; a rule for any other code
+        would never fire (a typo silently disabling a fault), so it is refused here."""
+        if produced is not None:
+            unknown = sorted(r.cue.code for r in rules if r.cue.code not in produced)
+            if unknown:
+                raise ValueError(f"fault rule(s) {unknown} have no measured magnitude (measured: {sorted(produced)})")
         self.rules = rules
         self.required = required
         self.gate = ViewGate(gate)

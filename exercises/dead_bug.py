@@ -101,6 +101,7 @@ class DeadBugConfig:
 class DeadBugChecker(ExtensionChecker):
     name = "dead_bug"
     REQUIRED = ("shoulder", "hip", "knee")
+    MEASURED_FAULTS = frozenset({"low_back_arch"})
     POSITIVE = GOOD
     INCOMPLETE_MSG = "Reach further: straighten the leg out long and the arm back overhead."
 

@@ -42,6 +42,7 @@ class Measure:
 class ExtensionChecker:
     name = "extension"
     REQUIRED: tuple[str, ...] = ()
+    MEASURED_FAULTS: frozenset[str] = frozenset()  # fault codes ``measure`` puts in ``Measure.mags``
     POSITIVE: CueSpec
     CONFIG: type  # the exercise's config dataclass (has hold_target_s, gate, cues, reps)
     INCOMPLETE_MSG = "Reach a little further: straighten the arm and leg fully."
@@ -50,7 +51,8 @@ class ExtensionChecker:
         config = config or self.CONFIG()
         self.config = config
         self.hold_target_s = config.hold_target_s
-        self.core = CheckerCore(self.fault_rules(), config.gate, config.cues, self.POSITIVE, self.REQUIRED)
+        self.core = CheckerCore(self.fault_rules(), config.gate, config.cues, self.POSITIVE, self.REQUIRED,
+                                produced=self.MEASURED_FAULTS)
         self.reps_machine = RepMachine(config.reps)
         self.reset()
 

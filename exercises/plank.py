@@ -128,7 +128,8 @@ class PlankChecker:
             FaultRule(HIP_PIKE, c.hip_pike_on_deg, c.hip_pike_off_deg, c.fault_min_on_s, c.fault_min_off_s),
             FaultRule(HEAD_DROP, c.head_drop_on_deg, c.head_drop_off_deg, c.head_drop_min_on_s, c.fault_min_off_s),
         )
-        self.core = CheckerCore(rules, c.gate, c.cues, GOOD_LINE, self.REQUIRED)
+        self.core = CheckerCore(rules, c.gate, c.cues, GOOD_LINE, self.REQUIRED,
+                                produced=frozenset({"hip_sag", "hip_pike", "head_drop"}))
         self.reset()
 
     def reset(self) -> None:

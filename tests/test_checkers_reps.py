@@ -147,3 +147,18 @@ def test_bird_dog_hold_target_in_coaching():
 def test_config_validation(cls, kwargs):
     with pytest.raises(ValueError):
         cls(**kwargs)
+
+
+def test_a_rule_whose_metric_is_never_measured_is_refused_at_construction():
+    from exercises.common import FaultRule
+    from exercises.dead_bug import LOW_BACK_ARCH
+
+    typo = LOW_BACK_ARCH.__class__("low_back_arc", LOW_BACK_ARCH.severity, LOW_BACK_ARCH.message)
+
+    class Typo(DeadBugChecker):
+        def fault_rules(self):
+            return (FaultRule(typo, 11.0, 8.0),)
+
+    with pytest.raises(ValueError, match="low_back_arc"):
+        Typo()
+    DeadBugChecker(DeadBugConfig(check_arch=True))  # the real rule is measured: accepted
