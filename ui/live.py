@@ -214,7 +214,7 @@ def coach_html(status: LiveStatus, g: GuidedStatus | None, spec) -> str:
     phase = g.phase if g is not None else Phase.POSITION
     cue_cls, cue = "fc-cue", ""
     if not status.running or v is None:
-        cue = "Waiting for the camera..."
+        cue = "Starting the coach..."
     elif g is not None and phase == Phase.COUNTDOWN:
         cue_cls, cue = "fc-cue fc-big", str(g.countdown_left)
     elif g is not None and phase == Phase.REST:

@@ -257,7 +257,7 @@ class LiveBrowser:
         cue = self.page.locator("[data-fc-cue]")
         if cue.count():
             text = cue.first.inner_text().strip()
-            sb.cue = text if text and not text.startswith("Waiting for the camera") else None
+            sb.cue = text if text and not text.startswith("Starting the coach") else None
         phase = self.page.locator("[data-fc-phase]")
         sb.phase = phase.first.get_attribute("data-fc-phase") if phase.count() else None
         return sb
