@@ -229,8 +229,8 @@ def guide_page(exercise: str) -> None:
     spec = EXERCISES[exercise]
     st.header(f"Exercise guide: {spec.display_name}")
     st.info(NOT_A_DIAGNOSIS + " Follow your physiotherapist's plan; use formcoach to check how you move.")
-    for title, k in (("Camera set-up", "setup"), ("What formcoach checks", "checks"), ("Targets", "targets"),
-                     ("What it cannot see", "limits")):
+    for title, k in (("Camera set-up", "setup"), ("What each camera placement checks", "views"),
+                     ("What formcoach checks", "checks"), ("Targets", "targets"), ("What it cannot see", "limits")):
         st.subheader(title)
         st.markdown(spec.guide.get(k) or "-")
     st.warning(SAFETY_MESSAGE, icon="⚠️")

@@ -11,6 +11,9 @@ from .pose import Landmark
 _FEEDBACK_NOTE = "formcoach gives feedback on movement; it does not diagnose. " + SAFETY_MESSAGE.split(". ")[0] + "."
 _SIDE_SETUP = ("Place the camera side-on at hip height, 2-3 m away, so your whole body from head to feet is in "
                "view. Good light, a plain background, fitted clothes.")
+_VIEWS = ("Side-on (up to about 30 degrees towards the head or feet end): {side} Oblique (30-55 degrees): reps, "
+          "holds and time in position still count, form is not judged, and formcoach asks you to turn side-on. "
+          "End-on (head or feet towards the camera) or joints out of frame: it can't judge and says how to set up.")
 _SIDED_BODY = tuple(Landmark[n] for n in (
     "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE", "RIGHT_KNEE", "LEFT_ANKLE", "RIGHT_ANKLE"))
 
@@ -21,6 +24,7 @@ EXERCISES: dict[str, ExerciseSpec] = {
         required_landmarks=_SIDED_BODY + (Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW),
         key_metrics=("hip_deviation_deg", "head_drop_deg"), timed=True,
         guide={
+            "views": _VIEWS.format(side="hip sag, piked hips and head drop are judged."),
             "setup": _SIDE_SETUP,
             "checks": ("Hip line: the bend at the hips from the shoulder-ankle line (shoulder-knee on your knees); "
                        "sagging (+) or piked (-) hips. Neck: the head dropping toward the floor from where it "
@@ -38,6 +42,8 @@ EXERCISES: dict[str, ExerciseSpec] = {
         required_landmarks=_SIDED_BODY + (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
         key_metrics=("extension_frac", "arch_deg", "leg_elevation_deg"), timed=False,
         guide={
+            "views": _VIEWS.format(side="reps per side, holds, rushing and your lowest leg angle; the lower-back "
+                                        "arch is not checked from any view."),
             "setup": _SIDE_SETUP + " Lie on your back with hips and knees at 90 degrees and arms to the ceiling.",
             "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach out and return. Hold at "
                        "full reach, rushing, and reaches that stop short. Each rep records your lowest controlled "
@@ -56,6 +62,9 @@ EXERCISES: dict[str, ExerciseSpec] = {
         required_landmarks=_SIDED_BODY + (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
         key_metrics=("extension_frac", "hip_roll_deg", "leg_elevation_deg", "back_bend_deg"), timed=False,
         guide={
+            "views": _VIEWS.format(side="reps per side, holds, rushing, the near leg above hip level and hip "
+                                        "rotation of about 20 degrees or more; a hidden far leg's height is listed "
+                                        "as not checked."),
             "setup": _SIDE_SETUP + " Start on hands and knees, hands under shoulders, knees under hips.",
             "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach to a straight line and "
                        "return. Hold time at full reach. Hip rotation (pelvis rolling), the back sagging or "

@@ -128,11 +128,11 @@ def test_guide_and_safety_for_every_exercise(tmp_path, monkeypatch):
         at.sidebar.selectbox(key="exercise").set_value(name).run()
         assert not at.exception
         assert [h.value for h in at.header] == [f"Exercise guide: {spec.display_name}"]
-        assert [s.value for s in at.subheader] == ["Camera set-up", "What formcoach checks", "Targets",
-                                                  "What it cannot see"]
+        assert [s.value for s in at.subheader] == ["Camera set-up", "What each camera placement checks",
+                                                  "What formcoach checks", "Targets", "What it cannot see"]
         page = " ".join(_texts(at.markdown) + _texts(at.info) + _texts(at.warning))
         assert "not a diagnosis" in page and "sharp, shooting or radiating pain" in page
-        for k in ("setup", "checks", "targets", "limits"):
+        for k in ("setup", "views", "checks", "targets", "limits"):
             assert spec.guide.get(k, "") in page
     # the safety line and the not-a-diagnosis note are in the sidebar on every page
     side = " ".join(_texts(at.sidebar.error) + _texts(at.sidebar.caption))
