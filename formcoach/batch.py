@@ -14,7 +14,8 @@ and only the unfinished videos are analysed again. A bad video gives an error ro
 on; errors from a crashed worker or an unexpected exception are retried by the next run.
 
 Videos are handed out largest first (by file size) so that the last minutes are not one long video
-on one worker while the others idle. Each Ray worker keeps its pose models for all its videos.
+on one worker while the others idle. Each Ray worker keeps its pose models for its videos, and is
+replaced by a fresh process after ``RECYCLE_AFTER`` videos (its memory grows slowly otherwise).
 """
 
 from __future__ import annotations
@@ -258,7 +259,8 @@ def run_batch(input_path: str | os.PathLike, out_dir: str | os.PathLike, options
             n = min(len(todo), workers or cluster_cpus(ray))
             Worker = remote_worker_class(ray)
             idle = [Worker.remote(options) for _ in range(n)]
-            for job, sha, settings, result in _progress(_schedule(ray, idle, todo, annotated), len(todo), progress):
+            results = _schedule(ray, idle, todo, annotated, new_worker=lambda: Worker.remote(options))
+            for job, sha, settings, result in _progress(results, len(todo), progress):
                 row = _save(out, job, sha, settings, result)
                 fresh[job.name] = row
                 if on_row is not None:
@@ -271,10 +273,17 @@ def run_batch(input_path: str | os.PathLike, out_dir: str | os.PathLike, options
                         rows=rows, table_parquet=pq_path, table_csv=csv_path)
 
 
-def _schedule(ray, idle: list, todo: list[tuple[Job, str, str]], annotated: bool):
+RECYCLE_AFTER = 100  # videos per worker process before it is replaced (its memory grew 0.3-0.8 MB a video)
+
+
+def _schedule(ray, idle: list, todo: list[tuple[Job, str, str]], annotated: bool, new_worker=None,
+              recycle_after: int | None = None):
     """Hand the jobs (already largest first) to idle actors; yield ``(job, sha, settings, result)`` as
-    they finish. A call whose worker process died gives an error result marked for retry."""
-    queue, running = list(todo), {}
+    they finish. A call whose worker process died gives an error result marked for retry. With
+    ``new_worker`` (a factory), an actor that has analysed ``recycle_after`` videos is replaced by a new
+    process: bench_batch.py measured a worker's memory growing over a long batch."""
+    queue, running, done = list(todo), {}, {}
+    recycle_after = RECYCLE_AFTER if recycle_after is None else recycle_after
     while queue or running:
         while queue and idle:
             actor, item = idle.pop(), queue.pop(0)
@@ -286,6 +295,11 @@ def _schedule(ray, idle: list, todo: list[tuple[Job, str, str]], annotated: bool
         except ray.exceptions.RayError as e:  # the worker process died; Ray restarts its actor
             result = {"ok": False, "error": f"worker crashed ({type(e).__name__}); rerun to retry",
                       "retry": True, "seconds": 0.0}
+        done[actor] = done.get(actor, 0) + 1
+        if new_worker is not None and done[actor] >= recycle_after and queue:
+            ray.kill(actor)
+            del done[actor]
+            actor = new_worker()
         idle.append(actor)
         yield job, sha, settings, result
 

@@ -158,7 +158,7 @@ def test_batch_on_two_workers_equals_sequential_analyze_and_a_bad_file_is_one_er
 
 
 @pytest.mark.slow
-def test_resume_after_a_kill_redoes_only_the_unfinished(local_ray, tmp_path):
+def test_resume_after_a_kill_redoes_only_the_unfinished(local_ray, tmp_path, monkeypatch):
     """The killed run is a `formcoach batch --address` process on the shared local Ray (a second Ray
     start costs 10-30 s here); killing it kills its workers, and the rerun goes on from its rows."""
     src, out = tmp_path / "in", tmp_path / "out"
@@ -182,8 +182,11 @@ def test_resume_after_a_kill_redoes_only_the_unfinished(local_ray, tmp_path):
     finished = {p.name: p.stat().st_mtime_ns for p in (out / "rows").glob("*.json")}
     assert 1 <= len(finished) < 4
     assert not (out / "results.parquet").exists()
+    monkeypatch.setattr("formcoach.batch.RECYCLE_AFTER", 1)  # each worker process does one video, then is replaced
     summary = run_batch(src, out, AnalysisOptions(exercise="plank"), workers=2, progress=False)
     assert (summary.skipped, summary.analysed, summary.errors) == (len(finished), 4 - len(finished), 0)
+    if summary.analysed == 3:  # two workers, three videos: one worker did two, in two processes
+        assert len({r["worker"] for r in summary.rows if r["video"] + ".json" not in finished}) == 3
     assert {p.name: p.stat().st_mtime_ns for p in (out / "rows").glob("*.json") if p.name in finished} == finished
     reports = [json.loads(p.read_text()) for p in sorted((out / "reports").glob("*.json"))]
     for r in reports:
