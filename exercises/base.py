@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .pose import Landmark, PoseFrame
+from .pose import PoseFrame
 
 SAFETY_MESSAGE = (
     "Stop if you feel sharp, shooting or radiating pain, and see a clinician. "
@@ -147,7 +147,6 @@ class ExerciseSpec:
     display_name: str
     make_checker: Callable[..., Checker]  # make_checker(config=None) -> Checker
     default_config: Any
-    required_landmarks: tuple[Landmark, ...]
     key_metrics: tuple[str, ...]  # metric names to chart, most important first
     timed: bool  # True for holds (plank), False for rep exercises
     guide: Mapping[str, str] = field(default_factory=dict)  # "setup", "checks", "targets"

@@ -6,7 +6,6 @@ from .base import SAFETY_MESSAGE, ExerciseSpec
 from .bird_dog import BirdDogChecker, BirdDogConfig
 from .dead_bug import DeadBugChecker, DeadBugConfig
 from .plank import PlankChecker, PlankConfig
-from .pose import Landmark
 
 _FEEDBACK_NOTE = "formcoach gives feedback on movement; it does not diagnose. " + SAFETY_MESSAGE.split(". ")[0] + "."
 _SIDE_SETUP = ("Place the camera side-on at hip height, 2-3 m away, so your whole body from head to feet is in "
@@ -14,14 +13,11 @@ _SIDE_SETUP = ("Place the camera side-on at hip height, 2-3 m away, so your whol
 _VIEWS = ("Side-on (up to about 30 degrees towards the head or feet end): {side} Oblique (30-55 degrees): reps, "
           "holds and time in position still count, form is not judged, and formcoach asks you to turn side-on. "
           "End-on (head or feet towards the camera) or joints out of frame: it can't judge and says how to set up.")
-_SIDED_BODY = tuple(Landmark[n] for n in (
-    "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE", "RIGHT_KNEE", "LEFT_ANKLE", "RIGHT_ANKLE"))
 
 EXERCISES: dict[str, ExerciseSpec] = {
     "plank": ExerciseSpec(
         name="plank", display_name="Plank", make_checker=lambda config=None: PlankChecker(config),
         default_config=PlankConfig(),
-        required_landmarks=_SIDED_BODY + (Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW),
         key_metrics=("hip_deviation_deg", "head_drop_deg"), timed=True,
         guide={
             "views": _VIEWS.format(side="hip sag, piked hips and head drop are judged."),
@@ -39,7 +35,6 @@ EXERCISES: dict[str, ExerciseSpec] = {
     "dead_bug": ExerciseSpec(
         name="dead_bug", display_name="Dead bug", make_checker=lambda config=None: DeadBugChecker(config),
         default_config=DeadBugConfig(),
-        required_landmarks=_SIDED_BODY + (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
         key_metrics=("extension_frac", "arch_deg", "leg_elevation_deg"), timed=False,
         guide={
             "views": _VIEWS.format(side="reps per side, holds, rushing and your lowest leg angle; the lower-back "
@@ -59,7 +54,6 @@ EXERCISES: dict[str, ExerciseSpec] = {
     "bird_dog": ExerciseSpec(
         name="bird_dog", display_name="Bird-dog", make_checker=lambda config=None: BirdDogChecker(config),
         default_config=BirdDogConfig(),
-        required_landmarks=_SIDED_BODY + (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
         key_metrics=("extension_frac", "hip_roll_deg", "leg_elevation_deg", "back_bend_deg"), timed=False,
         guide={
             "views": _VIEWS.format(side="reps per side, holds, rushing, the near leg above hip level and hip "
