@@ -152,8 +152,10 @@ def main() -> int:
             print(f"\nlong video ({seq.video.duration_s:.0f} s, {seq.frames} frames): sequential {ts:.1f} s, "
                   f"--workers 2 {tc:.1f} s: {ts / tc:.2f}x (target >= 1.8x; Ray already running, the chunk "
                   f"workers' start-up included)")
+            worst = max((abs(x["hold_s"] - y["hold_s"]) for x, y in zip(a["reps"], b["reps"])), default=0.0)
             print(f"  reports agree: {agree(a, b)} (reps {a['reps_by_side']} vs {b['reps_by_side']}, hold "
-                  f"{a['hold_s']} vs {b['hold_s']} s, faults {len(a['faults'])} vs {len(b['faults'])})")
+                  f"{a['hold_s']} vs {b['hold_s']} s, largest per-rep hold difference {worst:.2f} s, faults "
+                  f"{sorted(f['type'] for f in a['faults'])} vs {sorted(f['type'] for f in b['faults'])})")
 
         fps = frames / seconds_of_video
         print(f"\nprojection (from the measured 2-worker rate on {video_s:.0f} s clips, {fps:.0f} fps; not measured "
