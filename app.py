@@ -25,7 +25,9 @@ from formcoach.upload import (
     VIDEO_SUFFIXES,
     UploadError,
     analyse_upload,
+    delete_session,
     fault_rows,
+    kept_videos_dir,
     markdown_literal,
     rep_rows,
 )
@@ -84,7 +86,7 @@ def upload_page(s: CoachSession, exercise: str, pain_before: int | None) -> None
         data = up.getvalue()
         file_key = hashlib.sha256(data).hexdigest()[:16]
         bar = st.progress(0.0, text="Starting")
-        keep_dir = Path(s.db_path).parent / "videos" if keep else None
+        keep_dir = kept_videos_dir(s.db_path) if keep else None
         try:
             result = analyse_upload(data, up.name, exercise, keep_dir=keep_dir,
                                     progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t))
@@ -217,9 +219,7 @@ def review_page(s: CoachSession) -> None:
             st.video(Path(row.video_path).read_bytes(), format="video/mp4")
         confirm = st.checkbox("Yes, delete this session for good", key=f"confirm_del_{sid}")
         if st.button("Delete session", key="delete", disabled=not confirm):
-            h.delete_session(sid)
-            if row.video_path:
-                Path(row.video_path).unlink(missing_ok=True)
+            delete_session(h, sid, s.db_path)
             st.rerun()
 
 

@@ -36,7 +36,7 @@ from vision.source import VideoError  # noqa: F401 - re-exported for callers
 from .chunked import analyze_upload_video
 from .engine import USER_ERRORS, AnalysisError, AnalysisOptions, write_annotated_video
 from .guided import fault_words
-from .history import KeyFrame
+from .history import History, KeyFrame
 from .keyframes import extract as extract_keyframes
 from .report import Report
 
@@ -145,6 +145,32 @@ def analyse_upload(data: bytes, name: str | None, exercise: str, *, keep_dir: Pa
 
 
 # --- leftovers of killed processes ------------------------------------------------------------
+
+def kept_videos_dir(db_path: str | os.PathLike) -> Path:
+    """Where kept (annotated) upload videos live: ``videos/`` beside the history file."""
+    return Path(db_path).parent / "videos"
+
+
+def delete_session(history: History, session_id: int, db_path: str | os.PathLike) -> bool:
+    """Delete a session from ``history`` and its kept video. Returns False when the session did not exist.
+
+    The video is removed only when it is formcoach's own: a regular file directly inside
+    :func:`kept_videos_dir` (a path in a damaged or edited history file never deletes anything else).
+    """
+    row = history.get(session_id)
+    if row is None or not history.delete_session(session_id):
+        return False
+    if row.video_path:
+        video = Path(row.video_path)
+        try:
+            own = (video.parent.resolve() == kept_videos_dir(db_path).resolve()
+                   and stat.S_ISREG(video.lstat().st_mode))
+        except OSError:  # already gone
+            own = False
+        if own:
+            video.unlink(missing_ok=True)
+    return True
+
 
 def _owner_id(pid: int) -> str:
     """``"<pid> <start time>"``: the start time (Linux /proc, clock ticks since boot) tells a reused pid

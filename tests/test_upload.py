@@ -175,3 +175,29 @@ def test_an_upload_in_progress_is_never_cleaned(tmp_path, private_tmp):
 
     analyse_upload((SAMPLE_VIDEOS / "plank_clean.mp4").read_bytes(), "p.mp4", "plank", progress=during)
     assert len(seen) == 1 and not seen[0].exists() and list(private_tmp.iterdir()) == []
+
+
+def test_deleting_a_session_removes_only_formcoachs_own_kept_video(tmp_path):
+    """The kept video goes with its session; a video path outside the kept-videos folder (an edited or
+    damaged history) is never deleted."""
+    from formcoach.history import History, NewSession
+    from formcoach.upload import delete_session, kept_videos_dir
+
+    db = tmp_path / "data" / "history.sqlite3"
+    db.parent.mkdir()
+    own = kept_videos_dir(db) / "own-annotated.mp4"
+    own.parent.mkdir()
+    own.write_bytes(b"video")
+    foreign = tmp_path / "precious.mp4"
+    foreign.write_bytes(b"not ours")
+    with History(db) as h:
+        ids = []
+        for video in (own, foreign):
+            ids.append(h.save_session(NewSession.from_summary(make_summary(), source="upload", duration_s=10.0,
+                                                              video_path=str(video))))
+        assert delete_session(h, ids[0], db) is True
+        assert delete_session(h, ids[1], db) is True
+        assert delete_session(h, ids[1], db) is False
+        assert h.sessions() == []
+    assert not own.exists()
+    assert foreign.read_bytes() == b"not ours"
