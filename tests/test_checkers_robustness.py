@@ -80,7 +80,7 @@ def test_registry_lookup_and_errors():
 @pytest.mark.parametrize("name", sorted(EXERCISES))
 def test_spec_guide_and_metrics(name):
     spec = get_exercise(name)
-    assert set(spec.guide) == {"setup", "checks", "targets", "limits"}
+    assert set(spec.guide) == {"setup", "views", "checks", "targets", "limits"}
     assert "does not diagnose" in spec.guide["targets"]
     assert spec.timed == (name == "plank")
     checker = spec.make_checker()
