@@ -76,6 +76,18 @@ def make_y4m(src: Path, dst: Path, max_s: float = 20.0, size: tuple[int, int] = 
     return dst
 
 
+def wait_text(page, needle: str, timeout_s: float = 60) -> str:
+    """Poll a Playwright page until ``needle`` is in its body text (Streamlit streams pages in); return the text."""
+    end = time.monotonic() + timeout_s
+    text = ""
+    while time.monotonic() < end:
+        text = page.inner_text("body")
+        if needle in text:
+            return text
+        time.sleep(0.3)
+    raise TimeoutError(f"{needle!r} not on the page; last text: {text[-1500:]}")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

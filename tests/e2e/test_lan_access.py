@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, CHROMIUM_FLAGS, StreamlitServer
+from tests.e2e.harness import CHROMIUM, CHROMIUM_FLAGS, StreamlitServer, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -25,17 +25,6 @@ from formcoach.access import hash_password
 PASSWORD = "correct horse battery"
 # text only the app itself shows (sidebar, safety note, pages): none of it may reach the browser early
 APP_TEXT = ("What would you like to do?", "Practise live", "Pain right now", "History file", "Stop if you feel")
-
-
-def _wait_text(page, needle: str, timeout_s: float = 60) -> str:
-    end = time.monotonic() + timeout_s
-    text = ""
-    while time.monotonic() < end:
-        text = page.inner_text("body")
-        if needle in text:
-            return text
-        time.sleep(0.3)
-    raise TimeoutError(f"{needle!r} not on the page; last text: {text[-1500:]}")
 
 
 class Browser:
@@ -81,13 +70,13 @@ def test_lan_needs_the_password_before_anything_renders(tmp_path):
         assert len(b.received) > 0  # the websocket was watched (the password form came through it)
         box.fill("wrong password 123")
         page.get_by_role("button", name="Open formcoach").click()
-        _wait_text(page, "Wrong password.")
+        wait_text(page, "Wrong password.")
         time.sleep(1.0)
         assert b.leaked() == []
         box = page.locator("input[type=password]")
         box.fill(PASSWORD)
         page.get_by_role("button", name="Open formcoach").click()
-        _wait_text(page, "What would you like to do?", 60)
+        wait_text(page, "What would you like to do?", 60)
         page.locator("input[type=password]").wait_for(state="detached", timeout=60_000)  # the form is gone
         assert "Stop if you feel" in page.inner_text("body")
 
@@ -95,7 +84,7 @@ def test_lan_needs_the_password_before_anything_renders(tmp_path):
 def test_lan_without_a_password_is_refused(tmp_path):
     with StreamlitServer(env={"FORMCOACH_DB": str(tmp_path / "h.sqlite3")}, log_path=tmp_path / "server.log",
                          address="0.0.0.0") as server, Browser(server.url) as b:
-        text = _wait_text(b.page, "no password is set", 90)
+        text = wait_text(b.page, "no password is set", 90)
         assert "python -m formcoach.access" in text and "secrets.toml" in text
         time.sleep(1.0)
         assert b.leaked() == []
@@ -106,5 +95,5 @@ def test_localhost_opens_without_a_password(tmp_path):
     with StreamlitServer(env={"FORMCOACH_DB": str(tmp_path / "h.sqlite3")}, log_path=tmp_path / "server.log",
                          secrets_toml=f'[formcoach]\npassword_hash = "{hash_password(PASSWORD)}"\n') as server, \
             Browser(server.url) as b:
-        text = _wait_text(b.page, "What would you like to do?", 90)
+        text = wait_text(b.page, "What would you like to do?", 90)
         assert "Password" not in text

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from datetime import date
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, CHROMIUM_FLAGS, ROOT, StreamlitServer
+from tests.e2e.harness import CHROMIUM, CHROMIUM_FLAGS, ROOT, StreamlitServer, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -18,17 +17,6 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 
 from formcoach.history import History
-
-
-def _wait_text(page, needle: str, timeout_s: float = 60) -> str:
-    end = time.monotonic() + timeout_s
-    text = ""
-    while time.monotonic() < end:
-        text = page.inner_text("body")
-        if needle in text:
-            return text
-        time.sleep(0.3)
-    raise TimeoutError(f"{needle!r} not on the page; last text: {text[-1500:]}")
 
 
 def test_new_user_plan_and_checkin_in_chromium(tmp_path):
@@ -41,17 +29,17 @@ def test_new_user_plan_and_checkin_in_chromium(tmp_path):
         try:
             page = ctx.pages[0] if ctx.pages else ctx.new_page()
             page.goto(server.url, wait_until="domcontentloaded")
-            _wait_text(page, "What would you like to do?", 90)
+            wait_text(page, "What would you like to do?", 90)
             page.get_by_text("Plan and progress", exact=True).click()
-            text = _wait_text(page, "Today's plan")
+            text = wait_text(page, "Today's plan")
             # The page streams in: wait for each line rather than reading it once.
-            text = _wait_text(page, "A first plan for you")
+            text = wait_text(page, "A first plan for you")
             assert f"starting {date.today()}" in text
-            _wait_text(page, "week 1, acute phase")
-            _wait_text(page, "feedback on movement, not a diagnosis")
+            wait_text(page, "week 1, acute phase")
+            wait_text(page, "feedback on movement, not a diagnosis")
             page.get_by_text("Yes, worse", exact=True).click()
             page.get_by_role("button", name="Save check-in").click()
-            _wait_text(page, "Check-in saved for")
+            wait_text(page, "Check-in saved for")
             (ROOT / "out" / "e2e").mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ROOT / "out" / "e2e" / "plan_page.png"), full_page=True)
         finally:
