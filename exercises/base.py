@@ -109,6 +109,8 @@ class FrameVerdict:
     good_form_s: float  # total good-form time so far
     phase: str  # checker-specific state name, e.g. "setup", "holding", "extending"
     rep_completed: RepRecord | None = None
+    form_view: bool = True  # the camera view lets form be judged (side-on enough, joints seen); False:
+    #   posture faults are "not checked from this view" in this frame, whatever the phase
 
 
 @dataclass(frozen=True)

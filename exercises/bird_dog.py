@@ -22,15 +22,17 @@ Metrics (degrees unless named otherwise, NaN when not measurable):
   the two (both must agree): on real footage either one alone drifts 10-30 deg toward the raised
   leg because the hidden far hip is pulled along with it.
 
-  What it can and cannot see (MediaPipe lite, side view): clean real holds read 10-15 deg (one
-  clip with a graphic overlay on the body 18), a rendered 15 deg roll 13-15 and a 25 deg roll
-  17-20, a clean render filmed 20 deg off side-on 16.7. They overlap, so the threshold (17) stays
-  quiet on clean footage: rolls of about 20 deg and more are flagged, a moderate 15 deg roll is
-  not. The full model and an end-on camera (behind the feet) were tried and separate them no
-  better.
+  What it can and cannot see (MediaPipe lite, side view): on the calibration corpus (train split,
+  ``formcoach eval corpus``) clean holds read -20..+12 deg after the baseline and rendered rolls of
+  10-25 deg read anywhere from -28 to +18 (the far hip is hidden and drawn where the model guesses);
+  the threshold that stayed quiet on clean real footage (17) cued 9.8 % (train) and 12.7 %
+  (validation, 39 % on one camera) of clean time and found 35-45 % of rolls. So by default
+  (``check_hip_rotation=False``) hip rotation is **not checked**: every rep lists it with the reason
+  (``NOT_CHECKED``). The metric is still computed and charted.
 * Lumbar sag / arch: no landmark lies between hips and shoulders. A sag tilts the pelvis, which
-  lifts the raised leg (``leg_too_high``); ``back_sag`` / ``back_arch`` only catch a gross change
-  of the shoulder-hip line (10 deg), not a 15 deg lumbar sag with hips and shoulders in place.
+  lifts the raised leg (``leg_too_high``); ``back_sag`` / ``back_arch`` only see a gross change of
+  the shoulder-hip line (10 deg) and found none of the corpus's 5-20 deg sags, so by default
+  (``check_back=False``) they are **not checked** either.
 """
 
 from __future__ import annotations
@@ -55,7 +57,17 @@ LEG_TOO_HIGH = CueSpec("leg_too_high", Severity.WARNING,
                        "Lift the leg only to hip height - higher arches your lower back.")
 BACK_SAG = CueSpec("back_sag", Severity.WARNING, "Don't let your back sag: gently draw your belly button in.")
 BACK_ARCH = CueSpec("back_arch", Severity.WARNING, "Keep your back flat - don't round it up.")
-GOOD = CueSpec("good_form", Severity.POSITIVE, "Good long line - hips level, keep breathing.")
+GOOD = CueSpec("good_form", Severity.POSITIVE, "Good long line - keep breathing.")
+# Faults this checker does not judge by default, with why and what to do instead (shown in reports).
+NOT_CHECKED = {
+    "hip_rotation": ("Hips level (no rotation): not checked. From the side the far hip is hidden and the pose "
+                     "model guesses where it is; on unseen bodies and camera placements that guess gave false "
+                     "alarms and missed real rotations. A mirror, or someone watching from behind your feet, "
+                     "checks that your hips stay level."),
+    "back_sag": ("Back sagging: not checked. The pose model has no points along the spine, so a sagging lower "
+                 "back between level hips and shoulders cannot be seen. A raised leg lifting above hip level "
+                 "(checked) is often the sign of it; draw your belly button in gently."),
+}
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,8 @@ class BirdDogConfig:
     back_gain: float = 1.0
     baseline_s: float = 0.6
     full_arm_drop_deg: float = 15.0  # arm this far below horizontal counts as full reach
+    check_hip_rotation: bool = False  # see the module docstring: the proxy is not reliable yet
+    check_back: bool = False  # back_sag / back_arch (gross trunk tilt only; found no corpus sag)
     fault_min_on_s: float = 0.05  # landmarks are One-Euro smoothed already; hysteresis + min_off keep it steady
     fault_min_off_s: float = 0.3
     hold_target_s: float = 5.0  # 5-10 s
@@ -133,11 +147,20 @@ class BirdDogChecker(ExtensionChecker):
 
     def fault_rules(self) -> tuple[FaultRule, ...]:
         c = self.config
-        return (FaultRule(HIP_ROTATION, c.roll_on_deg, c.roll_off_deg, c.fault_min_on_s, c.fault_min_off_s),
-                FaultRule(LEG_TOO_HIGH, c.leg_too_high_on_deg, c.leg_too_high_off_deg, c.fault_min_on_s,
-                          c.fault_min_off_s),
-                FaultRule(BACK_SAG, c.back_on_deg, c.back_off_deg, c.fault_min_on_s, c.fault_min_off_s),
-                FaultRule(BACK_ARCH, c.back_on_deg, c.back_off_deg, c.fault_min_on_s, c.fault_min_off_s))
+        rules = [FaultRule(LEG_TOO_HIGH, c.leg_too_high_on_deg, c.leg_too_high_off_deg, c.fault_min_on_s,
+                           c.fault_min_off_s)]
+        if c.check_hip_rotation:
+            rules.insert(0, FaultRule(HIP_ROTATION, c.roll_on_deg, c.roll_off_deg, c.fault_min_on_s,
+                                      c.fault_min_off_s))
+        if c.check_back:
+            rules += [FaultRule(BACK_SAG, c.back_on_deg, c.back_off_deg, c.fault_min_on_s, c.fault_min_off_s),
+                      FaultRule(BACK_ARCH, c.back_on_deg, c.back_off_deg, c.fault_min_on_s, c.fault_min_off_s)]
+        return tuple(rules)
+
+    def not_checked(self) -> dict[str, str]:
+        c = self.config
+        return {code: why for code, why in NOT_CHECKED.items()
+                if (code == "hip_rotation" and not c.check_hip_rotation) or (code == "back_sag" and not c.check_back)}
 
     def on_reset(self) -> None:
         self._pitch0 = BaselineTracker(self.config.baseline_s)

@@ -122,7 +122,7 @@ class ExtensionChecker:
         if not gate.judgeable:
             core.stop_faults()
             cue = core.pick_cue([gate.cue] if gate.cue else [], False)
-            return self._verdict(frame, False, {"view_yaw_deg": gate.yaw_deg}, (), cue, "cant_judge", None)
+            return self._verdict(frame, False, {"view_yaw_deg": gate.yaw_deg}, (), cue, "cant_judge", None, False)
         m = self.measure(frame, gate.near, self.moving if self.reps_machine.in_rep else None)
         side, ext = self._pick_side(m, gate.near)
         if side is not None:
@@ -159,7 +159,7 @@ class ExtensionChecker:
                                          core.t)
             cue = core.scheduler.current
         phase = self.reps_machine.phase if m.posture or self.reps_machine.in_rep else "setup"
-        return self._verdict(frame, True, metrics, active, cue, phase, record)
+        return self._verdict(frame, True, metrics, active, cue, phase, record, gate.form_ok)
 
     def _record(self, ev: RepEvent, commit: bool = True) -> RepRecord:
         c = self.config
@@ -212,11 +212,11 @@ class ExtensionChecker:
                 self.hold_total_s += ev.hold_s
         return rec
 
-    def _verdict(self, frame, judgeable, metrics, active, cue, phase, record) -> FrameVerdict:
+    def _verdict(self, frame, judgeable, metrics, active, cue, phase, record, form_view) -> FrameVerdict:
         return FrameVerdict(timestamp_s=frame.timestamp_s, judgeable=judgeable, metrics=metrics,
                             active_faults=tuple(active), cue=cue, reps_by_side=dict(self.reps_by_side),
                             hold_s=self.reps_machine.live_hold_s, good_form_s=self.good_form_s, phase=phase,
-                            rep_completed=record)
+                            rep_completed=record, form_view=form_view)
 
     def summary(self) -> ExerciseSummary:
         lost = self.core.seconds_lost()

@@ -70,6 +70,11 @@ class PlankConfig:
     max_position_deviation_deg: float = 35.0  # beyond this it is not a plank (lying, kneeling up)
     min_hip_lift: float = 0.38  # hip height over the floor line / shoulder height over it, to be up
     min_hip_lift_exit: float = 0.32  # ... and to stay up (hips resting on the floor read 0.1-0.3)
+    sag_stay_min_knee_lift: float = 0.09  # once holding, hips that sink below min_hip_lift_exit stay a
+    #   plank (a deep sag, faulted) while the straight legs keep the knees this far off the floor line
+    #   (/ shoulder height): knees off the floor read 0.13-0.24 in sagging and straight planks, knees
+    #   lowered to the floor with the hips down -0.2..0.05
+    sag_stay_min_hip_lift: float = 0.1  # ... down to this hip height (hips on the floor read below)
     min_hip_lift_knees: float = 0.25  # on the knees the line slopes to the floor at the knee,
     min_hip_lift_knees_exit: float = 0.2  #   so the hips sit lower
     knees_on_knee_angle_deg: float = 165.0  # knee bent below this -> knees-down variant (shins on the
@@ -111,6 +116,8 @@ class PlankConfig:
             raise ValueError(f"pike_baseline_s must be > 0, got {self.pike_baseline_s!r}")
         if not -45 <= self.pike_baseline_floor_deg <= 0:
             raise ValueError(f"pike_baseline_floor_deg must be in [-45, 0], got {self.pike_baseline_floor_deg!r}")
+        if not 0 < self.sag_stay_min_hip_lift <= self.min_hip_lift_exit:
+            raise ValueError(f"need 0 < sag_stay_min_hip_lift <= min_hip_lift_exit, got {self.sag_stay_min_hip_lift!r}")
         if not 0 < self.max_position_deviation_deg < 90:
             raise ValueError(f"max_position_deviation_deg must be in (0, 90), got {self.max_position_deviation_deg!r}")
 
@@ -187,6 +194,7 @@ class PlankChecker:
             "trunk_incline_deg": abs(g.elevation_deg(hip, sh)),
             "arm_stack_deg": g.elevation_deg(elbow, sh),
             "knees": 1.0 if knees else 0.0,
+            "knee_lift": knee_lift,
         }
 
     def _in_position(self, m: dict[str, float]) -> float:
@@ -195,8 +203,12 @@ class PlankChecker:
             return float("nan")
         if m["knees"] > 0:
             lift = c.min_hip_lift_knees_exit if self._position.on else c.min_hip_lift_knees
+        elif not self._position.on:
+            lift = c.min_hip_lift
+        elif m["knee_lift"] >= c.sag_stay_min_knee_lift:  # knees still up: a sag, not lying down
+            lift = c.sag_stay_min_hip_lift
         else:
-            lift = c.min_hip_lift_exit if self._position.on else c.min_hip_lift
+            lift = c.min_hip_lift_exit
         ok = (m["trunk_incline_deg"] <= c.max_trunk_incline_deg
               and m["arm_stack_deg"] >= c.min_arm_stack_deg
               and abs(m["hip_deviation_deg"]) <= c.max_position_deviation_deg
@@ -242,7 +254,7 @@ class PlankChecker:
             self._hold_start_s, self._hold_variant, self._pike_ref = None, None, 0.0  # each hold: own line
             self._head_start = []
             cue = core.pick_cue([GET_IN_POSITION], False)
-            return self._verdict(frame, True, metrics, (), cue, "setup")
+            return self._verdict(frame, True, metrics, (), cue, "setup", gate.form_ok)
         dev = m["hip_deviation_deg"]
         variant = self._variant(m)
         if variant != self._hold_variant:  # a new line to hold: restart the start-of-hold reference
@@ -285,12 +297,14 @@ class PlankChecker:
             self._last_breathe_t = core.t
             candidates.append(BREATHE)
         cue = core.pick_cue(candidates, not active and gate.form_ok)
-        return self._verdict(frame, True, metrics, active, cue, "holding" if gate.form_ok else "holding_unjudged")
+        return self._verdict(frame, True, metrics, active, cue, "holding" if gate.form_ok else "holding_unjudged",
+                             gate.form_ok)
 
-    def _verdict(self, frame, judgeable, metrics, active, cue, phase) -> FrameVerdict:
+    def _verdict(self, frame, judgeable, metrics, active, cue, phase, form_view: bool = False) -> FrameVerdict:
         return FrameVerdict(
             timestamp_s=frame.timestamp_s, judgeable=judgeable, metrics=metrics, active_faults=tuple(active),
-            cue=cue, reps_by_side={}, hold_s=self.current_hold_s, good_form_s=self.good_form_s, phase=phase)
+            cue=cue, reps_by_side={}, hold_s=self.current_hold_s, good_form_s=self.good_form_s, phase=phase,
+            form_view=form_view)
 
     def summary(self) -> ExerciseSummary:
         c = self.config

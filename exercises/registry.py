@@ -56,20 +56,22 @@ EXERCISES: dict[str, ExerciseSpec] = {
         default_config=BirdDogConfig(),
         key_metrics=("extension_frac", "hip_roll_deg", "leg_elevation_deg", "back_bend_deg"), timed=False,
         guide={
-            "views": _VIEWS.format(side="reps per side, holds, rushing, the near leg above hip level and hip "
-                                        "rotation of about 20 degrees or more; a hidden far leg's height is listed "
-                                        "as not checked."),
+            "views": _VIEWS.format(side="reps per side, holds, rushing and the near leg above hip level; a hidden "
+                                        "far leg's height is listed as not checked. Hips level and back sag are "
+                                        "not checked from any view."),
             "setup": _SIDE_SETUP + " Start on hands and knees, hands under shoulders, knees under hips.",
             "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach to a straight line and "
-                       "return. Hold time at full reach. Hip rotation (pelvis rolling), the back sagging or "
-                       "rounding, the leg lifted above hip level, and rushing."),
+                       "return. Hold time at full reach, the leg lifted above hip level, reaches that stop short, "
+                       "and rushing. Hips level and back sag are NOT checked (see below)."),
             "targets": ("Reach to one long line with hips level, hold 5-10 s, 10-12 per side, breathing steadily. "
                         + _FEEDBACK_NOTE),
-            "limits": ("From the side your far hip is hidden, so only a large hip rotation (about 20 degrees or "
-                       "more) is flagged; a smaller one is not. A sagging lower back shows only as the leg rising "
-                       "above hip level or the whole trunk tilting. A mirror, or someone watching from behind, "
-                       "checks that your hips stay level. When the leg away from the camera is hidden, that rep "
-                       "says its leg height was not checked: film the other side for those reps."),
+            "limits": ("Hips level (no rotation): not checked from any camera placement. From the side your far "
+                       "hip is hidden and the pose model guesses where it is; that guess gave false alarms on new "
+                       "bodies and camera placements and missed real rotations, so the report lists it as not "
+                       "checked rather than guess. A sagging lower back moves no point the model sees: it shows "
+                       "only as the leg rising above hip level (checked). A mirror, or someone watching from behind "
+                       "your feet, checks that your hips stay level. When the leg away from the camera is hidden, "
+                       "that rep says its leg height was not checked: film the other side for those reps."),
         }),
 }
 

@@ -19,7 +19,8 @@ Scoring conventions (media seconds; a frame stands for the time until the next o
 * A labelled fault's window is its full-magnitude interval ``[start_s, end_s]``. ``recall`` =
   time the checker had that fault active / window time. Time in the window that the checker
   could not judge (frame not judgeable, or the rep holding the window reports the fault as
-  unchecked, e.g. a hidden far leg) is "not checked": it counts against recall and is shown
+  unchecked, e.g. a hidden far leg, or the view does not let form be judged,
+  ``FrameVerdict.form_view``) is "not checked": it counts against recall and is shown
   on its own, so a view that hides a fault is never mistaken for a clean rep.
 * Onset = first active frame in ``[start_s - ramp_s, end_s]`` minus ``start_s``.
 * Clean time = judgeable time outside every fault window widened by its ramps and
@@ -182,7 +183,8 @@ def score_corpus_clip(label: dict, poses: Sequence) -> dict[str, Any]:
     for f in label["faults"]:
         a, b, ramp = f["start_s"], f["end_s"], f.get("ramp_s", 0.0)
         rep = next((r for r in reps if r.start_s <= b and r.end_s >= a), None)
-        rep_unchecked = rep is not None and f["type"] in rep.unchecked
+        rep_unchecked = (f["type"] in summary.extra.get("not_checked", {})  # never judged by this checker
+                         or (rep is not None and f["type"] in rep.unchecked))
         inside = flagged = unchecked = 0.0
         onset = None
         for t, dt, v in steps:
@@ -190,7 +192,7 @@ def score_corpus_clip(label: dict, poses: Sequence) -> dict[str, Any]:
                 inside += dt
                 if f["type"] in v.active_faults:
                     flagged += dt
-                elif rep_unchecked or not v.judgeable:
+                elif rep_unchecked or not v.judgeable or not v.form_view:
                     unchecked += dt
             if onset is None and a - ramp <= t <= b and f["type"] in v.active_faults:
                 onset = t - a

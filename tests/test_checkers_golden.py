@@ -18,7 +18,10 @@ GOLDEN = sorted(DATA.glob("golden_*.npz"))
 # What the clips really show (rendered labels / real-clip labels).
 TRUTH = {
     "golden_bird_dog_clean": {"reps_by_side": {"left": 2, "right": 2}, "fault_types": []},
-    "golden_bird_dog_hip_roll_25": {"reps_by_side": {"left": 1, "right": 2}, "fault_types": ["hip_rotation"]},
+    # Pinned the same way: the hip-roll proxy cued 9.8-12.7 % of clean corpus time, so a 25 deg roll is
+    # reported "not checked" rather than flagged (see exercises.bird_dog).
+    "golden_bird_dog_hip_roll_25": {"reps_by_side": {"left": 1, "right": 2}, "fault_types": [],
+                                    "not_checked": ["back_sag", "hip_rotation"]},
     # A known miss, pinned: the arch proxy is not trusted (false alarms on unseen bodies, cameras and real
     # clean dead bugs), so the 15 deg arch is reported "not checked" on every rep rather than flagged.
     "golden_dead_bug_arch": {"reps_by_side": {"left": 2, "right": 1}, "fault_types": [],

@@ -136,3 +136,18 @@ def test_reset_starts_a_new_set():
     ck, _, _ = run(sequence(lambda t: plank_frame(t), 3.0))
     ck.reset()
     assert ck.summary().hold_s == 0.0
+
+
+def test_deep_sag_stays_a_plank_and_is_flagged_but_lowering_to_the_floor_ends_the_hold():
+    # An 18 deg sag takes the hips below the old exit height (0.27 of shoulder height, resting reads 0.1-0.3);
+    # the straight legs keep the knees off the floor,
+    # so the hold goes on and the sag is the fault (it used to read "get into position" and stop the clock).
+    ck, verdicts, s = run(sequence(lambda t: plank_frame(t, sag_deg=18.0 if 3.0 <= t < 7.0 else 0.0), 10.0))
+    inside = [v for v in verdicts if 3.5 <= v.timestamp_s < 7.0]
+    assert all(v.phase == "holding" for v in inside)
+    assert sum("hip_sag" in v.active_faults for v in inside) / len(inside) >= 0.95
+    assert s.hold_s == pytest.approx(10.0, abs=0.2) and s.extra["longest_hold_s"] == pytest.approx(10.0, abs=0.2)
+    # Lowered to the floor (knees down, hips resting): the hold ends and no sag is recorded for it.
+    _, verdicts, s = run(sequence(lambda t: plank_frame(t, hips_down=t >= 4.0), 8.0))
+    assert s.hold_s == pytest.approx(4.0, abs=0.4)
+    assert verdicts[-1].phase == "setup" and not any(v.active_faults for v in verdicts if v.timestamp_s > 4.5)

@@ -114,9 +114,15 @@ def test_bird_dog_leg_too_high_and_hip_roll():
     def rolled(t):
         side, e = SCHED(t)
         return bird_dog_frame(t, side, e, roll_deg=25.0 * e)
-    _, s = run(BirdDogChecker(), rolled)
+    # Opted in, the roll proxy flags a clear roll ...
+    _, s = run(BirdDogChecker(BirdDogConfig(check_hip_rotation=True)), rolled)
     assert all(any(f.type == "hip_rotation" for f in r.faults) for r in s.reps)
     assert all(r.verdict is RepVerdict.FAULT for r in s.reps)
+    # ... by default it is not trusted: no verdict, every rep says the hips were not checked, and why.
+    _, s = run(BirdDogChecker(), rolled)
+    assert s.reps and not any(f.type == "hip_rotation" for r in s.reps for f in r.faults)
+    assert all("hip_rotation" in r.unchecked and r.verdict is RepVerdict.GOOD for r in s.reps)
+    assert "hidden" in s.extra["not_checked"]["hip_rotation"]
 
 
 def test_bird_dog_hidden_far_leg_is_reported_unchecked_not_passed():
@@ -125,11 +131,12 @@ def test_bird_dog_hidden_far_leg_is_reported_unchecked_not_passed():
     assert [r.side for r in s.reps] == list(SIDES)  # the near arm still shows the far-leg reps
     for r in s.reps:
         if r.side == "left":  # far leg
-            assert r.unchecked == ("leg_too_high",) and not any(f.type == "leg_too_high" for f in r.faults)
+            assert r.unchecked[0] == "leg_too_high" and not any(f.type == "leg_too_high" for f in r.faults)
             assert "Not checked" in r.coaching and "leg height" in r.coaching
-            assert r.to_dict()["unchecked"] == ["leg_too_high"]
+            assert r.to_dict()["unchecked"][0] == "leg_too_high"
         else:  # near leg: seen, judged, flagged
-            assert r.unchecked == () and any(f.type == "leg_too_high" for f in r.faults)
+            assert "leg_too_high" not in r.unchecked and any(f.type == "leg_too_high" for f in r.faults)
+        assert set(r.unchecked) - {"leg_too_high"} == {"hip_rotation", "back_sag"}  # never judged by default
 
 
 def test_bird_dog_hold_target_in_coaching():

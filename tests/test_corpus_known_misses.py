@@ -22,19 +22,27 @@ ROOT = Path(__file__).resolve().parents[1] / "corpus"
 
 # clip -> [(fault type, magnitude deg, status today)]
 PINNED = {
-    "bird_dog_hip_roll_8_20__t0_b08_c04": [("hip_rotation", 8.0, "missed"), ("hip_rotation", 20.0, "missed")],
-    "bird_dog_hip_roll_10_25__t0_b01_c05": [("hip_rotation", 25.0, "caught"), ("hip_rotation", 10.0, "missed")],
+    # The hip-roll proxy is not trusted (clean holds read -20..+12 deg, rolls of 10-25 deg -28..+18; 9.8 %
+    # of clean train time cued): hip rotation is reported not checked. So is back sag (found none).
+    "bird_dog_hip_roll_8_20__t0_b08_c04": [("hip_rotation", 8.0, "not_checked"), ("hip_rotation", 20.0, "not_checked")],
+    "bird_dog_hip_roll_10_25__t0_b01_c05": [("hip_rotation", 25.0, "not_checked"),
+                                            ("hip_rotation", 10.0, "not_checked")],
+    # camera c06 is 35 deg off side-on: the near 10 deg lift falls in frames the gate calls oblique
     "bird_dog_leg_high_far_25_near_10__t0_b02_c06": [("leg_too_high", 25.0, "missed"),
-                                                     ("leg_too_high", 10.0, "missed")],
+                                                     ("leg_too_high", 10.0, "not_checked")],
     "bird_dog_leg_high_near_20_far_8__t0_b04_c01": [("leg_too_high", 20.0, "caught"),
                                                     ("leg_too_high", 8.0, "not_checked")],
-    "bird_dog_back_sag_10_20__t0_b06_c03": [("back_sag", 10.0, "missed"), ("back_sag", 20.0, "missed")],
+    "bird_dog_back_sag_10_20__t0_b06_c03": [("back_sag", 10.0, "not_checked"), ("back_sag", 20.0, "not_checked")],
     # The arch proxy is not trusted (11.6 s of false cues on validation clean time, cues on real clean dead
     # bugs): every rep reports the lower back as not checked.
     "dead_bug_arch_5_15__t0_b07_c02": [("low_back_arch", 5.0, "not_checked"), ("low_back_arch", 15.0, "not_checked")],
     "dead_bug_arch_8_20__t0_b08_c03": [("low_back_arch", 8.0, "not_checked"), ("low_back_arch", 20.0, "not_checked")],
     "plank_head_drop_8_15__t0_b04_c05": [("head_drop", 8.0, "missed"), ("head_drop", 15.0, "missed")],
-    "plank_sag_15_20__t0_b05_c05": [("hip_sag", 15.0, "missed"), ("hip_sag", 20.0, "missed")],
+    # A deep sag used to drop the plank to "not in position"; the knees still off the floor now keep it a plank.
+    "plank_sag_15_20__t0_b05_c05": [("hip_sag", 15.0, "caught"), ("hip_sag", 20.0, "caught")],
+    # From a high oblique camera (c03: 0.9 m, 30 deg off side-on) the gate calls the view oblique: not checked
+    # from this view (the 25 deg sag also tilts the trunk past the in-position limit on screen).
+    "plank_sag_8_25__t1_b05_c03": [("hip_sag", 8.0, "not_checked"), ("hip_sag", 25.0, "not_checked")],
     "plank_pike_15_25__t0_b01_c02": [("hip_pike", 15.0, "caught"), ("hip_pike", 25.0, "caught")],
 }
 # clean clips (correct form) -> {fault the checker cues anyway: at least this many seconds}
