@@ -151,3 +151,18 @@ def test_deep_sag_stays_a_plank_and_is_flagged_but_lowering_to_the_floor_ends_th
     _, verdicts, s = run(sequence(lambda t: plank_frame(t, hips_down=t >= 4.0), 8.0))
     assert s.hold_s == pytest.approx(4.0, abs=0.4)
     assert verdicts[-1].phase == "setup" and not any(v.active_faults for v in verdicts if v.timestamp_s > 4.5)
+
+
+def test_knees_plank_sag_is_measured_from_the_holds_own_line_up_to_a_cap():
+    # From a raised or oblique camera a clean knees plank reads up to ~14 deg of "sag" from the first frame:
+    # that start line (here 11 deg) is the reference, so it is no fault ...
+    _, _, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=10.0), 8.0))
+    assert s.extra["variant"] == "knees" and s.hold_s > 7.0
+    assert not s.faults, s.faults
+    # ... and the same start is one with the reference capped at the 4 deg allowance ...
+    _, _, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=10.0), 8.0), PlankConfig(knees_sag_ref_cap_deg=4.0))
+    assert [f.type for f in s.faults] == ["hip_sag"]
+    # ... while a sag that develops from the start line is flagged when it does.
+    _, _, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=8.0 if t < 4.0 else 16.0), 8.0))
+    assert s.extra["variant"] == "knees"
+    assert [f.type for f in s.faults] == ["hip_sag"] and s.faults[0].start_s >= 3.9
