@@ -160,7 +160,8 @@ def test_knees_plank_sag_is_measured_from_the_holds_own_line_up_to_a_cap():
     assert s.extra["variant"] == "knees" and s.hold_s > 7.0
     assert not s.faults, s.faults
     # ... and the same start is one with the reference capped at the 4 deg allowance ...
-    _, _, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=10.0), 8.0), PlankConfig(knees_sag_ref_cap_deg=4.0))
+    capped = PlankConfig(knees_sag_ref_cap_deg=4.0)
+    _, _, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=10.0), 8.0), capped)
     assert [f.type for f in s.faults] == ["hip_sag"]
     # ... while a sag that develops from the start line is flagged when it does.
     _, _, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=8.0 if t < 4.0 else 16.0), 8.0))
