@@ -211,7 +211,7 @@ class BirdDogChecker(ExtensionChecker):
         if in_rep and moving is not None:
             # Signed toward the fault: the moving leg's hip lifting (roll is + when the left hip is up).
             mags["hip_rotation"] = roll * sign
-        if in_rep and self.reps_machine.phase == "holding":
+        if in_rep and self.reps_machine.hold_phase == "holding":
             # Only a leg seen reaching back can be judged: MediaPipe draws a hidden far leg hanging
             # down while the near arm shows the rep (the rep then records leg height as unchecked).
             seen = moving is not None and ext.get(moving, math.nan) >= c.reps.full_exit_frac

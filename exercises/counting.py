@@ -7,7 +7,7 @@ video file and a webcam behave the same. NaN inputs never change a state: a miss
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -205,8 +205,10 @@ class RepConfig:
     A rep starts when the extension rises past ``start_frac`` (back-dated to the last frame at
     ``rest_frac`` or below), reaches full at ``full_frac`` (stays full down to ``full_exit_frac``),
     and ends when it falls back to ``rest_frac``. Attempts that peak between ``min_attempt_frac``
-    and ``full_frac`` are recorded as incomplete. ``hold_band_frac``: the hold is the time spent
-    within this much of the rep's peak extension (and at least ``full_exit_frac``).
+    and ``full_frac`` are recorded as incomplete. The hold is the time the limb is **still** out at full
+    reach: extension at least ``full_exit_frac`` (in a rep that reached ``full_frac``) and changing by
+    at most ``hold_max_speed_frac_s`` (extension per second) over the last ``hold_window_s``. One
+    definition, causal, for the live timer and the rep record alike.
     """
 
     start_frac: float = 0.4
@@ -214,9 +216,10 @@ class RepConfig:
     full_exit_frac: float = 0.7
     rest_frac: float = 0.25
     min_attempt_frac: float = 0.5
-    hold_band_frac: float = 0.03
-    max_hold_peak_frac: float = 10.0  # the hold level never sits above this - band (an overshoot
-    #   past full, e.g. a dead-bug leg lowered too far, must not shorten the hold)
+    hold_window_s: float = 0.3
+    hold_max_speed_frac_s: float = 0.2  # corpus train: reaching and returning move 0.25-1+ /s, a held
+    #   limb drifts (MediaPipe noise, slow settling) 0.1-0.2 /s. Dead-bug holds within 0.5 s of the
+    #   label: 59 % with the earlier peak-relative hold, 87 % with this; bird-dog 89 -> 95 %
     min_rep_s: float = 0.8
     min_rest_s: float = 0.2  # back at rest this long (a brief dip mid-rep does not end it)
     min_phase_s: float = 0.35  # reaching (rest -> hold) or returning faster than this: rushing
@@ -232,7 +235,7 @@ class RepConfig:
                 "RepConfig needs 0 <= rest_frac < start_frac <= min_attempt_frac <= full_exit_frac <= full_frac "
                 f"<= 1.5, got rest={self.rest_frac!r} start={self.start_frac!r} attempt={self.min_attempt_frac!r} "
                 f"full_exit={self.full_exit_frac!r} full={self.full_frac!r}")
-        for name in ("hold_band_frac", "max_hold_peak_frac", "min_rep_s", "min_rest_s", "min_phase_s",
+        for name in ("hold_window_s", "hold_max_speed_frac_s", "min_rep_s", "min_rest_s", "min_phase_s",
                      "floor_window_s", "max_floor_frac",
                      "floor_rest_margin_frac", "floor_start_margin_frac"):
             if not getattr(self, name) >= 0:
@@ -278,7 +281,11 @@ class RepMachine:
         self._votes: dict[str, float] = {}
         self._rest_vals: deque[tuple[float, float]] = deque()
         self._floor = 0.0
+        self._times: list[float] = []  # the trace's times (for the stillness window)
         self._live_hold = 0.0
+        self._at_hold = False
+        self._hold_first: float | None = None
+        self._hold_last: float | None = None
         self._back_at: float | None = None
 
     @property
@@ -304,32 +311,34 @@ class RepMachine:
 
     @property
     def live_hold_s(self) -> float:
-        """Hold so far in the current rep (time near the peak so far; the rep record is exact)."""
+        """Hold so far in the current rep (seconds still at full reach); the rep record's hold is this
+        same sum at the rep's end."""
         return self._live_hold if self.in_rep else 0.0
+
+    @property
+    def hold_phase(self) -> str:
+        """The rep's phase by that same hold definition: ``rest``, ``extending`` (no hold yet), ``holding``
+        (still at full reach now), ``returning`` (held, now not)."""
+        if not self.in_rep:
+            return "rest"
+        if self._at_hold:
+            return "holding"
+        return "returning" if self._live_hold > 0 else "extending"
 
     @property
     def leading_side(self) -> str | None:
         return max(self._votes, key=self._votes.get) if self._votes else None
 
-    def _hold_span(self, trace, peak: float) -> tuple[float, float | None, float | None]:
-        """(hold seconds, first and last time at the hold level). The level is a robust peak (the
-        80th percentile of the values above ``full_exit_frac``) minus ``hold_band_frac``."""
+    def _still(self, t_s: float, ext: float) -> bool:
+        """Held this frame: out at full reach and barely moving over the last ``hold_window_s``."""
         c = self.config
-        if peak < c.full_frac:
-            return 0.0, None, None
-        high = sorted(e for _, e in trace if e >= c.full_exit_frac)
-        robust = high[int(0.8 * (len(high) - 1))] if high else peak
-        level = max(c.full_exit_frac, min(robust, c.max_hold_peak_frac) - c.hold_band_frac)
-        total, first, last = 0.0, None, None
-        for (t0, e0), (t1, _e1) in itertools.pairwise(trace):
-            if e0 >= level:
-                total += t1 - t0
-                first = t0 if first is None else first
-                last = t1
-        return total, first, last
-
-    def _hold(self, trace, peak: float) -> float:
-        return self._hold_span(trace, peak)[0]
+        if self._peak < c.full_frac or ext < c.full_exit_frac:
+            return False
+        i = max(0, bisect.bisect_left(self._times, t_s - c.hold_window_s) - 1)
+        t0, e0 = self._trace[i]
+        if t_s - t0 < 0.5 * c.hold_window_s:  # too little history to tell
+            return False
+        return abs(ext - e0) / (t_s - t0) <= c.hold_max_speed_frac_s
 
     def update(self, t_s: float, dt: float, ext: float, side: str | None, armed: bool) -> RepEvent | None:
         c = self.config
@@ -350,15 +359,21 @@ class RepMachine:
                 self._full = self._leave = None
                 self._peak = ext
                 self._trace = [(t_s, ext)]
+                self._times = [t_s]
                 self._votes = {}
                 self._live_hold = 0.0
+                self._at_hold = False
+                self._hold_first = self._hold_last = None
             return None
-        prev_t, prev_e = self._trace[-1]
-        if self._peak >= c.full_frac and prev_e >= max(c.full_exit_frac,
-                                                        min(self._peak, c.max_hold_peak_frac) - c.hold_band_frac):
-            self._live_hold += t_s - prev_t
+        if self._at_hold:  # the previous frame was held: the time since it counts
+            self._live_hold += t_s - self._trace[-1][0]
+            self._hold_last = t_s
         self._trace.append((t_s, ext))
+        self._times.append(t_s)
         self._peak = max(self._peak, ext)
+        self._at_hold = self._still(t_s, ext)
+        if self._at_hold and self._hold_first is None:
+            self._hold_first = t_s
         if side is not None:
             self._votes[side] = self._votes.get(side, 0.0) + max(dt, 1e-6) * ext
         if self.phase == "extending" and ext >= c.full_frac:
@@ -389,21 +404,21 @@ class RepMachine:
         ev = self._event(t_s)
         self._back_at = None
         self.phase = "rest"
+        self._at_hold = False
         self._last_rest_t = t_s
-        self._trace, self._votes = [], {}
+        self._trace, self._times, self._votes = [], [], {}
         return ev
 
     def _event(self, t_s: float) -> RepEvent | None:
         c = self.config
-        trace = [(t, e) for t, e in self._trace if t <= t_s]
-        peak = max((e for _, e in trace), default=self._peak)
+        peak = max((e for t, e in self._trace if t <= t_s), default=self._peak)
         side = self.leading_side
         start = self._start
         full, leave = self._full, self._leave
         if side is None or peak < c.min_attempt_frac or t_s - start < c.min_rep_s:
             return None
         complete = peak >= c.full_frac
-        hold, first, last = self._hold_span(trace, peak)
-        # Phases for tempo: rest -> hold level and hold level -> rest (None if never full).
-        return RepEvent(side, start, first if complete else full, last if complete else leave, t_s, hold, peak,
-                        complete)
+        # Phases for tempo: rest -> held and held -> rest (the full-extension crossings if never held).
+        first = self._hold_first if complete and self._hold_first is not None else full
+        last = self._hold_last if complete and self._hold_last is not None else leave
+        return RepEvent(side, start, first, last, t_s, self._live_hold if complete else 0.0, peak, complete)

@@ -78,7 +78,7 @@ class DeadBugConfig:
     fault_min_on_s: float = 0.05  # landmarks are One-Euro smoothed already; hysteresis + min_off keep it steady
     fault_min_off_s: float = 0.3
     hold_target_s: float = 2.0
-    reps: RepConfig = field(default_factory=lambda: RepConfig(max_hold_peak_frac=1.05))
+    reps: RepConfig = field(default_factory=RepConfig)
     gate: GateConfig = field(default_factory=GateConfig)
     cues: CueSchedulerConfig = field(default_factory=CueSchedulerConfig)
 

@@ -137,7 +137,7 @@ class ExtensionChecker:
             self._hold_progress = []
         judging = gate.form_ok and m.posture
         active = core.update_faults(m.mags if judging else {}, judging)
-        if judging and self.reps_machine.phase == "holding":
+        if judging and self.reps_machine.hold_phase == "holding":
             v = m.progress.get("lowest_leg_deg", math.nan)
             if math.isfinite(v):
                 self._hold_progress.append(v)
@@ -158,7 +158,7 @@ class ExtensionChecker:
             core.scheduler.announce_once(CueSpec("rep_" + record.verdict.value, Severity.INFO, record.coaching),
                                          core.t)
             cue = core.scheduler.current
-        phase = self.reps_machine.phase if m.posture or self.reps_machine.in_rep else "setup"
+        phase = self.reps_machine.hold_phase if m.posture or self.reps_machine.in_rep else "setup"
         return self._verdict(frame, True, metrics, active, cue, phase, record, gate.form_ok)
 
     def _record(self, ev: RepEvent, commit: bool = True) -> RepRecord:
