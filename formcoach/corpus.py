@@ -29,6 +29,9 @@ Scoring conventions (media seconds; a frame stands for the time until the next o
   time in position, or each labelled rep's hold against the overlapping predicted rep's.
   Good-form error: predicted minus labelled good-form seconds (rep exercises: time the checker
   was in its ``holding`` phase, judging, with no fault active; plank: the checker's good-form time).
+  The label's good-form time is held time with no fault present; faults the checker never judges
+  (its summary's ``not_checked``, e.g. the dead-bug arch) are left out of it, since no good-form
+  figure can reflect them: the report lists them as not checked instead.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import statistics
 import sys
@@ -237,10 +241,35 @@ def score_corpus_clip(label: dict, poses: Sequence) -> dict[str, Any]:
         good = summary.good_form_s
     else:  # the checker's good-form total also counts clean rests; the label counts held time only
         good = sum(dt for _, dt, v in steps if v.phase == "holding" and v.judgeable and not v.active_faults)
-    res["good_form_error_s"] = round(good - label["good_form_s"], 3)
+    res["good_form_label_checked_s"] = label_good = _label_good_form_checked(
+        label, set(summary.extra.get("not_checked", {})))
+    res["good_form_error_s"] = round(good - label_good, 3)
     res["hold_s_pred"] = round(summary.hold_s, 3)
     res["good_form_s_pred"] = round(summary.good_form_s, 3)
     return res
+
+
+def _merged_length(spans: list[tuple[float, float]]) -> float:
+    total, end = 0.0, -math.inf
+    for a, b in sorted(spans):
+        a = max(a, end)
+        if b > a:
+            total += b - a
+            end = b
+    return total
+
+
+def _label_good_form_checked(label: dict, unchecked: set[str]) -> float:
+    """The label's good-form seconds counting only faults the checker judges: held time minus the held
+    time with a judged fault present (ramps included, as the label's own figure counts them)."""
+    if not unchecked or label["exercise"] == "plank":
+        return float(label["good_form_s"])
+    holds = [(r["hold_start_s"], r["hold_end_s"]) for r in label["reps"]]
+    present = [(f["start_s"] - f.get("ramp_s", 0.0), f["end_s"] + f.get("ramp_s", 0.0))
+               for f in label["faults"] if f["type"] not in unchecked and f["type"] not in NOT_A_FAULT]
+    faulty = _merged_length([(max(a, h0), min(b, h1)) for h0, h1 in holds for a, b in present
+                             if min(b, h1) > max(a, h0)])
+    return round(_merged_length(holds) - faulty, 3)
 
 
 def evaluate(root: Path, split: str = "all", model: str = "lite") -> dict[str, Any]:
