@@ -340,7 +340,8 @@ class RepMachine:
             return False
         return abs(ext - e0) / (t_s - t0) <= c.hold_max_speed_frac_s
 
-    def update(self, t_s: float, dt: float, ext: float, side: str | None, armed: bool) -> RepEvent | None:
+    def update(self, t_s: float, dt: float, ext: float, side: str | None, armed: bool,
+               side_ext: float | None = None) -> RepEvent | None:
         c = self.config
         if ext is None or not math.isfinite(ext):
             return None
@@ -375,7 +376,8 @@ class RepMachine:
         if self._at_hold and self._hold_first is None:
             self._hold_first = t_s
         if side is not None:
-            self._votes[side] = self._votes.get(side, 0.0) + max(dt, 1e-6) * ext
+            w = side_ext if side_ext is not None and math.isfinite(side_ext) else ext
+            self._votes[side] = self._votes.get(side, 0.0) + max(dt, 1e-6) * w
         if self.phase == "extending" and ext >= c.full_frac:
             self.phase = "holding"
             if self._full is None:
