@@ -51,7 +51,7 @@ from typing import Any
 
 from exercises.base import FrameVerdict
 
-from .evaluate import FAULT_MARGIN_S, LABEL_SCHEMA
+from .evaluate import FAULT_MARGIN_S, LABEL_SCHEMA, fault_status, score_faults
 
 SPLITS = ("train", "validation")
 MODELS = ("lite", "full")
@@ -183,29 +183,9 @@ def score_corpus_clip(label: dict, poses: Sequence) -> dict[str, Any]:
         "detection_rate": round(sum(p.detected for p in poses) / max(len(poses), 1), 3),
         "cant_judge_s": round(summary.cant_judge_s, 2),
     }
-    faults = []
-    for f in label["faults"]:
-        a, b, ramp = f["start_s"], f["end_s"], f.get("ramp_s", 0.0)
-        rep = next((r for r in reps if r.start_s <= b and r.end_s >= a), None)
-        rep_unchecked = (f["type"] in summary.extra.get("not_checked", {})  # never judged by this checker
-                         or (rep is not None and f["type"] in rep.unchecked))
-        inside = flagged = unchecked = 0.0
-        onset = None
-        for t, dt, v in steps:
-            if a <= t < b:
-                inside += dt
-                if f["type"] in v.active_faults:
-                    flagged += dt
-                elif rep_unchecked or not v.judgeable or not v.form_view:
-                    unchecked += dt
-            if onset is None and a - ramp <= t <= b and f["type"] in v.active_faults:
-                onset = t - a
-        faults.append({"type": f["type"], "magnitude_deg": f["magnitude_deg"], "start_s": a, "end_s": b,
-                       "window_s": round(inside, 3), "flagged_s": round(flagged, 3),
-                       "not_checked_s": round(unchecked, 3), "rep_unchecked": rep_unchecked,
-                       "rep_found": rep is not None if label["exercise"] != "plank" else None,
-                       "recall": round(flagged / inside, 3) if inside else None,
-                       "onset_s": round(onset, 3) if onset is not None else None})
+    faults = score_faults(label["faults"], steps, summary)
+    for f in faults:
+        f["rep_found"] = f["rep_found"] if label["exercise"] != "plank" else None
     res["faults"] = faults
     windows = [(f["start_s"] - f.get("ramp_s", 0.0) - FAULT_MARGIN_S,
                 f["end_s"] + f.get("ramp_s", 0.0) + FAULT_MARGIN_S) for f in label["faults"]]
@@ -312,12 +292,7 @@ def _mostly_unchecked(f: dict) -> bool:
     return bool(f["window_s"]) and f["not_checked_s"] >= 0.5 * f["window_s"]
 
 
-def status(f: dict) -> str:
-    """One labelled fault: ``caught`` (flagged >= half its window), ``not_checked`` (the view or the
-    hidden limb left at least half of it unjudged), else ``missed``."""
-    if f["recall"] is not None and f["recall"] >= 0.5:
-        return "caught"
-    return "not_checked" if _mostly_unchecked(f) else "missed"
+status = fault_status  # one definition, shared with formcoach eval (formcoach.evaluate.fault_status)
 
 
 def _m90(by_mag: dict[float, dict]) -> float | None:

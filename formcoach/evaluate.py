@@ -8,7 +8,8 @@ Per clip it reports: detection rate; reps per side (label sides that are unknown
 compared); hold error (plank: time in position; rep exercises: per-rep hold, reps matched by
 time); for each labelled fault of ``MIN_SCORED_FAULT_DEG`` or more the share of its full-magnitude
 interval during which the checker had that fault active (recall) and the onset latency (first
-active frame minus the interval start; negative = caught on the ramp-in); false-cue time (fault
+active frame minus the interval start; negative = caught on the ramp-in), or "not checked"
+where the checker says it did not judge it (:func:`score_faults`, shared with the corpus eval); false-cue time (fault
 active outside every labelled fault interval, widened by its ramps and ``FAULT_MARGIN_S``) as
 seconds and as a share of the clean judged time; can't-judge seconds.
 
@@ -178,6 +179,53 @@ def _warning_faults(v: FrameVerdict) -> set[str]:
     return set(v.active_faults)
 
 
+def score_faults(faults: list[dict], steps: list[tuple[float, float, FrameVerdict]], summary) -> list[dict]:
+    """Each labelled fault against the checker's frames: the one scorer of ``formcoach eval`` (clips) and
+    ``formcoach eval corpus``.
+
+    A fault's window is its full-magnitude interval; ``recall`` = flagged time / window time. Window time the
+    checker did not judge is ``not_checked_s``: the frame was not judgeable, the view did not let form be
+    judged (``FrameVerdict.form_view``), the rep holding the window lists the fault as unchecked, or the
+    checker never judges that fault (its summary's ``not_checked``). ``status``: ``caught`` (flagged >= half
+    the window), ``not_checked`` (not judged over >= half of it, and said so), else ``missed``.
+    """
+    never = set(summary.extra.get("not_checked", {}) or {})
+    reps = list(summary.reps)
+    out = []
+    for f in faults:
+        a, b, ramp = f["start_s"], f["end_s"], f.get("ramp_s", 0.0)
+        rep = next((r for r in reps if r.start_s <= b and r.end_s >= a), None)
+        rep_unchecked = f["type"] in never or (rep is not None and f["type"] in rep.unchecked)
+        inside = flagged = unchecked = 0.0
+        onset = None
+        for t, dt, v in steps:
+            if a <= t < b:
+                inside += dt
+                if f["type"] in v.active_faults:
+                    flagged += dt
+                elif rep_unchecked or not v.judgeable or not v.form_view:
+                    unchecked += dt
+            if onset is None and a - ramp <= t <= b and f["type"] in v.active_faults:
+                onset = t - a
+        d = {"type": f["type"], "magnitude_deg": f.get("magnitude_deg"), "start_s": a, "end_s": b,
+             "window_s": round(inside, 3), "flagged_s": round(flagged, 3), "not_checked_s": round(unchecked, 3),
+             "rep_unchecked": rep_unchecked, "rep_found": rep is not None,
+             "recall": round(flagged / inside, 3) if inside else None,
+             "onset_s": round(onset, 3) if onset is not None else None}
+        d["status"] = fault_status(d)
+        out.append(d)
+    return out
+
+
+def fault_status(f: dict) -> str:
+    """``caught`` (flagged over >= half its window), ``not_checked`` (not judged over >= half of it), ``missed``."""
+    if f["window_s"] and f["flagged_s"] >= 0.5 * f["window_s"]:
+        return "caught"
+    if f["window_s"] and f["not_checked_s"] >= 0.5 * f["window_s"]:
+        return "not_checked"
+    return "missed"
+
+
 def score_clip(label: ClipLabel, poses: list[PoseFrame]) -> dict[str, Any]:
     from exercises.registry import get_exercise
 
@@ -223,23 +271,8 @@ def score_clip(label: ClipLabel, poses: list[PoseFrame]) -> dict[str, Any]:
     if "hold_error_s" in res:
         res["hold_ok"] = abs(res["hold_error_s"]) <= HOLD_TOL_S
     # faults
-    scored = []
-    for f in label.faults:
-        if f.get("magnitude_deg", math.inf) < MIN_SCORED_FAULT_DEG or "start_s" not in f:
-            continue
-        a, b, ramp = f["start_s"], f["end_s"], f.get("ramp_s", 0.0)
-        inside = flagged = 0.0
-        onset = None
-        for t, dt, v in steps:
-            if a <= t < b:
-                inside += dt
-                if f["type"] in v.active_faults:
-                    flagged += dt
-            if onset is None and a - ramp <= t <= b and f["type"] in v.active_faults:
-                onset = t - a
-        scored.append({"type": f["type"], "magnitude_deg": f.get("magnitude_deg"), "start_s": a, "end_s": b,
-                       "recall": round(flagged / inside, 3) if inside else None,
-                       "onset_s": round(onset, 2) if onset is not None else None})
+    scored = score_faults([f for f in label.faults if "start_s" in f
+                           and f.get("magnitude_deg", math.inf) >= MIN_SCORED_FAULT_DEG], steps, summary)
     res["faults"] = scored
     # false cues: any fault active outside labelled fault windows (widened)
     windows = [(f["start_s"] - f.get("ramp_s", 0.0) - FAULT_MARGIN_S,
@@ -265,8 +298,10 @@ def score_clip(label: ClipLabel, poses: list[PoseFrame]) -> dict[str, Any]:
                       "seconds_lost_by_fault": {k: round(v, 2) for k, v in summary.seconds_lost_by_fault.items()},
                       "extra": dict(summary.extra)}
     ok = [res.get("reps_ok", True), res.get("hold_ok", True), res["false_cue_pct"] <= TARGET_FALSE_PCT]
-    ok += [(s["recall"] or 0) >= TARGET_RECALL and s["onset_s"] is not None and s["onset_s"] <= TARGET_ONSET_S
-           for s in scored]
+    # A fault the checker reports as not checked (from this view, or at all) is not a silent pass: it is
+    # said in the report. Only judged faults must be found.
+    ok += [s["status"] == "not_checked" or ((s["recall"] or 0) >= TARGET_RECALL and s["onset_s"] is not None
+                                            and s["onset_s"] <= TARGET_ONSET_S) for s in scored]
     if label.source == "real" and not label.faults:
         ok.append(res["false_cue_s"] == 0.0)
     res["pass"] = all(ok)
@@ -290,7 +325,8 @@ def format_table(results: list[dict]) -> str:
             "false cue s (%)", "can't judge s", "pass"]
     rows = []
     for r in results:
-        fr = ", ".join(f"{f['type']} {f['recall']:.2f}" if f["recall"] is not None else f"{f['type']} -"
+        fr = ", ".join(f"{f['type']} not checked" if f.get("status") == "not_checked"
+                       else f"{f['type']} {f['recall']:.2f}" if f["recall"] is not None else f"{f['type']} -"
                        for f in r["faults"]) or "-"
         on = ", ".join("-" if f["onset_s"] is None else f"{f['onset_s']:+.2f}" for f in r["faults"]) or "-"
         hold = "-"
@@ -313,7 +349,8 @@ def format_table(results: list[dict]) -> str:
 
 
 def aggregate(results: list[dict]) -> dict[str, Any]:
-    recalls = [f["recall"] for r in results for f in r["faults"] if f["recall"] is not None]
+    recalls = [f["recall"] for r in results for f in r["faults"]
+               if f["recall"] is not None and f.get("status") != "not_checked"]
     onsets = [f["onset_s"] for r in results for f in r["faults"] if f["onset_s"] is not None]
     clean = sum(r["clean_s"] for r in results)
     false = sum(r["false_cue_s"] for r in results)
