@@ -23,6 +23,57 @@ SAFETY_MESSAGE = (
 )
 
 
+class FaultCode(enum.StrEnum):
+    """Stable codes of the faults a checker can record (posture faults and the two rep-quality ones).
+
+    A ``StrEnum``: members compare and hash equal to their value, so reports, history and JSON carry the
+    plain string (``"hip_sag"``); code that builds a fault or a rule must name a member, so a typo fails
+    at import instead of silently disabling a fault."""
+
+    HIP_SAG = "hip_sag"  # plank
+    HIP_PIKE = "hip_pike"
+    HEAD_DROP = "head_drop"
+    LOW_BACK_ARCH = "low_back_arch"  # dead bug
+    HIP_ROTATION = "hip_rotation"  # bird-dog
+    LEG_TOO_HIGH = "leg_too_high"
+    BACK_SAG = "back_sag"
+    BACK_ARCH = "back_arch"
+    RUSHING = "rushing"  # rep quality (dead bug, bird-dog), not posture
+    INCOMPLETE_EXTENSION = "incomplete_extension"
+
+
+#: rep-quality codes: recorded per rep, never a posture fault
+REP_QUALITY = frozenset({FaultCode.RUSHING, FaultCode.INCOMPLETE_EXTENSION})
+
+
+class CueCode(enum.StrEnum):
+    """Stable codes of the cues that are not faults (set-up, safety, coaching, praise)."""
+
+    SAFETY = "safety"
+    NO_PERSON = "no_person"
+    TURN_SIDE_ON = "turn_side_on"
+    STEP_BACK = "step_back"
+    LANDMARKS_HIDDEN = "landmarks_hidden"
+    GET_IN_POSITION = "get_in_position"
+    GOOD_FORM = "good_form"
+    BREATHE = "breathe"
+    GOAL_REACHED = "goal_reached"
+    REP_FAULT = "rep_fault"  # the finished rep's coaching line
+    REP_INCOMPLETE = "rep_incomplete"
+
+
+class Phase(enum.StrEnum):
+    """A checker's state in one frame (``FrameVerdict.phase``)."""
+
+    CANT_JUDGE = "cant_judge"  # view or visibility does not allow judging
+    SETUP = "setup"  # seen, not in the exercise's position
+    HOLDING = "holding"  # plank: in position, form judged; reps: the limb still at full reach
+    HOLDING_UNJUDGED = "holding_unjudged"  # plank in position, view too oblique to judge form
+    REST = "rest"  # reps: in the start position
+    EXTENDING = "extending"  # reps: reaching out, no hold yet
+    RETURNING = "returning"  # reps: held, now not (coming back)
+
+
 class Severity(enum.IntEnum):
     """How urgent a cue is; higher wins when several compete for the one display slot."""
 
@@ -37,13 +88,13 @@ class Severity(enum.IntEnum):
 class Cue:
     """One spoken/displayed coaching line. ``code`` is stable (e.g. ``"hip_sag"``)."""
 
-    code: str
+    code: FaultCode | CueCode
     severity: Severity
     message: str
     t_s: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"t_s": round(self.t_s, 3), "code": self.code, "severity": self.severity.name.lower(),
+        return {"t_s": round(self.t_s, 3), "code": str(self.code), "severity": self.severity.name.lower(),
                 "message": self.message}
 
 
@@ -51,13 +102,13 @@ class Cue:
 class Fault:
     """A fault interval. ``magnitude_deg`` is the worst value seen (degrees, always >= 0)."""
 
-    type: str
+    type: FaultCode
     magnitude_deg: float
     start_s: float
     end_s: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "magnitude_deg": round(self.magnitude_deg, 2),
+        return {"type": str(self.type), "magnitude_deg": round(self.magnitude_deg, 2),
                 "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3)}
 
 
@@ -78,14 +129,14 @@ class RepRecord:
     faults: tuple[Fault, ...]
     verdict: RepVerdict
     coaching: str  # one line for the user about this rep
-    unchecked: tuple[str, ...] = ()  # fault codes not judged in this rep (limb hidden, or never checked)
+    unchecked: tuple[FaultCode, ...] = ()  # faults not judged in this rep (limb hidden, or never checked)
     lowest_leg_deg: float | None = None  # dead bug: lowest controlled leg angle above the floor in the hold
     #   (deg; a progress measure, lower = harder; never a fault by itself). None: not measured
 
     def to_dict(self) -> dict[str, Any]:
         return {"side": self.side, "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
                 "hold_s": round(self.hold_s, 3), "faults": [f.to_dict() for f in self.faults],
-                "verdict": self.verdict.value, "coaching": self.coaching, "unchecked": list(self.unchecked),
+                "verdict": self.verdict.value, "coaching": self.coaching, "unchecked": [str(c) for c in self.unchecked],
                 "lowest_leg_deg": self.lowest_leg_deg}
 
 
@@ -102,12 +153,12 @@ class FrameVerdict:
     timestamp_s: float
     judgeable: bool
     metrics: Mapping[str, float]
-    active_faults: tuple[str, ...]
+    active_faults: tuple[FaultCode, ...]
     cue: Cue | None
     reps_by_side: Mapping[str, int]
     hold_s: float  # current hold: time in position (plank) or at full extension (this rep)
     good_form_s: float  # total good-form time so far
-    phase: str  # checker-specific state name, e.g. "setup", "holding", "extending"
+    phase: Phase
     rep_completed: RepRecord | None = None
     form_view: bool = True  # the camera view lets form be judged (side-on enough, joints seen); False:
     #   posture faults are "not checked from this view" in this frame, whatever the phase

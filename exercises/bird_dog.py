@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import geometry as g
-from .base import Severity
+from .base import CueCode, FaultCode, Phase, Severity
 from .common import FaultRule
 from .counting import BaselineTracker, RepConfig
 from .cues import CueSchedulerConfig, CueSpec
@@ -51,20 +51,20 @@ from .extension import ExtensionChecker, Measure, frac
 from .gate import GateConfig
 from .pose import Landmark, PoseFrame, Side, sided
 
-HIP_ROTATION = CueSpec("hip_rotation", Severity.WARNING,
+HIP_ROTATION = CueSpec(FaultCode.HIP_ROTATION, Severity.WARNING,
                        "Keep your hips level - imagine a glass of water on your lower back.")
-LEG_TOO_HIGH = CueSpec("leg_too_high", Severity.WARNING,
+LEG_TOO_HIGH = CueSpec(FaultCode.LEG_TOO_HIGH, Severity.WARNING,
                        "Lift the leg only to hip height - higher arches your lower back.")
-BACK_SAG = CueSpec("back_sag", Severity.WARNING, "Don't let your back sag: gently draw your belly button in.")
-BACK_ARCH = CueSpec("back_arch", Severity.WARNING, "Keep your back flat - don't round it up.")
-GOOD = CueSpec("good_form", Severity.POSITIVE, "Good long line - keep breathing.")
+BACK_SAG = CueSpec(FaultCode.BACK_SAG, Severity.WARNING, "Don't let your back sag: gently draw your belly button in.")
+BACK_ARCH = CueSpec(FaultCode.BACK_ARCH, Severity.WARNING, "Keep your back flat - don't round it up.")
+GOOD = CueSpec(CueCode.GOOD_FORM, Severity.POSITIVE, "Good long line - keep breathing.")
 # Faults this checker does not judge by default, with why and what to do instead (shown in reports).
 NOT_CHECKED = {
-    "hip_rotation": ("Hips level (no rotation): not checked. From the side the far hip is hidden and the pose "
+    FaultCode.HIP_ROTATION: ("Hips level (no rotation): not checked. From the side the far hip is hidden and the pose "
                      "model guesses where it is; on unseen bodies and camera placements that guess gave false "
                      "alarms and missed real rotations. A mirror, or someone watching from behind your feet, "
                      "checks that your hips stay level."),
-    "back_sag": ("Back sagging: not checked. The pose model has no points along the spine, so a sagging lower "
+    FaultCode.BACK_SAG: ("Back sagging: not checked. The pose model has no points along the spine, so a sagging lower "
                  "back between level hips and shoulders cannot be seen. A raised leg lifting above hip level "
                  "(checked) is often the sign of it; draw your belly button in gently."),
 }
@@ -139,7 +139,8 @@ def _hip_roll_estimates(frame: PoseFrame, near: Side, width_to_torso: float) -> 
 class BirdDogChecker(ExtensionChecker):
     name = "bird_dog"
     REQUIRED = ("shoulder", "hip", "knee")
-    MEASURED_FAULTS = frozenset({"back_sag", "back_arch", "hip_rotation", "leg_too_high"})
+    MEASURED_FAULTS = frozenset({FaultCode.BACK_SAG, FaultCode.BACK_ARCH, FaultCode.HIP_ROTATION,
+                                 FaultCode.LEG_TOO_HIGH})
     POSITIVE = GOOD
     INCOMPLETE_MSG = "Reach further: leg straight back and arm straight forward, level with your body."
 
@@ -160,7 +161,8 @@ class BirdDogChecker(ExtensionChecker):
     def not_checked(self) -> dict[str, str]:
         c = self.config
         return {code: why for code, why in NOT_CHECKED.items()
-                if (code == "hip_rotation" and not c.check_hip_rotation) or (code == "back_sag" and not c.check_back)}
+                if (code is FaultCode.HIP_ROTATION and not c.check_hip_rotation)
+                or (code is FaultCode.BACK_SAG and not c.check_back)}
 
     def on_reset(self) -> None:
         self._pitch0 = BaselineTracker(self.config.baseline_s)
@@ -207,15 +209,15 @@ class BirdDogChecker(ExtensionChecker):
         roll = sign * min(r * sign for r in rolls) if rolls else float("nan")
         leg_elev = elev[moving] if moving is not None else float("nan")
         in_rep = self.reps_machine.in_rep
-        mags = {"back_sag": bend, "back_arch": -bend if math.isfinite(bend) else bend}
+        mags = {FaultCode.BACK_SAG: bend, FaultCode.BACK_ARCH: -bend if math.isfinite(bend) else bend}
         if in_rep and moving is not None:
             # Signed toward the fault: the moving leg's hip lifting (roll is + when the left hip is up).
-            mags["hip_rotation"] = roll * sign
-        if in_rep and self.reps_machine.hold_phase == "holding":
+            mags[FaultCode.HIP_ROTATION] = roll * sign
+        if in_rep and self.reps_machine.hold_phase is Phase.HOLDING:
             # Only a leg seen reaching back can be judged: MediaPipe draws a hidden far leg hanging
             # down while the near arm shows the rep (the rep then records leg height as unchecked).
             seen = moving is not None and ext.get(moving, math.nan) >= c.reps.full_exit_frac
-            mags["leg_too_high"] = leg_elev if seen else math.nan
+            mags[FaultCode.LEG_TOO_HIGH] = leg_elev if seen else math.nan
         metrics = {"hip_roll_deg": roll, "leg_elevation_deg": leg_elev, "back_bend_deg": bend,
                    "trunk_pitch_deg": pitch}
         arm_ext = {}

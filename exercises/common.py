@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Cue, Fault
+from .base import Cue, Fault, FaultCode
 from .counting import FaultTrack, Hysteresis, HysteresisConfig, frame_dt
 from .cues import SAFETY, CueScheduler, CueSchedulerConfig, CueSpec
 from .gate import GateConfig, GateResult, ViewGate
@@ -34,6 +34,8 @@ class FaultRule:
     min_off_s: float = 0.3
 
     def __post_init__(self) -> None:
+        if not isinstance(self.cue.code, FaultCode):
+            raise TypeError(f"a fault rule's cue must carry a FaultCode, got {self.cue.code!r}")
         if not (math.isfinite(self.on_deg) and math.isfinite(self.off_deg)) or self.off_deg > self.on_deg:
             raise ValueError(f"fault {self.cue.code!r}: need finite off_deg <= on_deg, got "
                              f"on_deg={self.on_deg!r} off_deg={self.off_deg!r}")

@@ -12,7 +12,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-from .base import Fault
+from .base import Fault, FaultCode, Phase
 
 _TIME_EPS_S = 1e-6  # timestamps are floats: 0.3 - 0.1 must count as 0.2
 
@@ -105,7 +105,7 @@ def frame_dt(prev_t: float | None, t_s: float, max_step_s: float) -> float:
 class FaultTrack:
     """Bookkeeping for one fault type: debounced on/off, intervals with worst magnitude."""
 
-    type: str
+    type: FaultCode
     switch: Hysteresis
     intervals: list[Fault] = field(default_factory=list)
     _start: float | None = None
@@ -270,7 +270,7 @@ class RepMachine:
         self.reset()
 
     def reset(self) -> None:
-        self.phase = "rest"  # rest | extending | holding | returning
+        self.phase = Phase.REST  # REST | EXTENDING | HOLDING (extension >= full) | RETURNING (internal)
         self._armed_seen = False
         self._last_rest_t: float | None = None
         self._start = 0.0
@@ -307,7 +307,7 @@ class RepMachine:
 
     @property
     def in_rep(self) -> bool:
-        return self.phase != "rest"
+        return self.phase is not Phase.REST
 
     @property
     def live_hold_s(self) -> float:
@@ -316,14 +316,14 @@ class RepMachine:
         return self._live_hold if self.in_rep else 0.0
 
     @property
-    def hold_phase(self) -> str:
+    def hold_phase(self) -> Phase:
         """The rep's phase by that same hold definition: ``rest``, ``extending`` (no hold yet), ``holding``
         (still at full reach now), ``returning`` (held, now not)."""
         if not self.in_rep:
-            return "rest"
+            return Phase.REST
         if self._at_hold:
-            return "holding"
-        return "returning" if self._live_hold > 0 else "extending"
+            return Phase.HOLDING
+        return Phase.RETURNING if self._live_hold > 0 else Phase.EXTENDING
 
     @property
     def leading_side(self) -> str | None:
@@ -345,7 +345,7 @@ class RepMachine:
         c = self.config
         if ext is None or not math.isfinite(ext):
             return None
-        if self.phase == "rest":
+        if self.phase is Phase.REST:
             self._rest_vals.append((t_s, ext))
             while self._rest_vals and self._rest_vals[0][0] < t_s - c.floor_window_s:
                 self._rest_vals.popleft()
@@ -355,7 +355,7 @@ class RepMachine:
                 if armed:
                     self._armed_seen = True
             if ext >= min(self.start_level, c.full_frac) and self._armed_seen:
-                self.phase = "extending"
+                self.phase = Phase.EXTENDING
                 self._start = self._last_rest_t if self._last_rest_t is not None else t_s
                 self._full = self._leave = None
                 self._peak = ext
@@ -378,15 +378,15 @@ class RepMachine:
         if side is not None:
             w = side_ext if side_ext is not None and math.isfinite(side_ext) else ext
             self._votes[side] = self._votes.get(side, 0.0) + max(dt, 1e-6) * w
-        if self.phase == "extending" and ext >= c.full_frac:
-            self.phase = "holding"
+        if self.phase is Phase.EXTENDING and ext >= c.full_frac:
+            self.phase = Phase.HOLDING
             if self._full is None:
                 self._full = t_s
-        elif self.phase == "holding" and ext < c.full_exit_frac:
-            self.phase = "returning"
+        elif self.phase is Phase.HOLDING and ext < c.full_exit_frac:
+            self.phase = Phase.RETURNING
             self._leave = t_s
-        elif self.phase == "returning" and ext >= c.full_frac:
-            self.phase = "holding"
+        elif self.phase is Phase.RETURNING and ext >= c.full_frac:
+            self.phase = Phase.HOLDING
         if ext <= self.rest_level:
             if self._back_at is None:
                 self._back_at = t_s
@@ -398,14 +398,14 @@ class RepMachine:
 
     def pending(self) -> RepEvent | None:
         """The rep that is back at rest but not yet confirmed (end of stream), without changing state."""
-        if self.phase == "rest" or self._back_at is None:
+        if self.phase is Phase.REST or self._back_at is None:
             return None
         return self._event(self._back_at)
 
     def _finish(self, t_s: float) -> RepEvent | None:
         ev = self._event(t_s)
         self._back_at = None
-        self.phase = "rest"
+        self.phase = Phase.REST
         self._at_hold = False
         self._last_rest_t = t_s
         self._trace, self._times, self._votes = [], [], {}

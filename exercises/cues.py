@@ -11,30 +11,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import SAFETY_MESSAGE, Cue, Severity
+from .base import SAFETY_MESSAGE, Cue, CueCode, FaultCode, Severity
 
 
 @dataclass(frozen=True)
 class CueSpec:
-    """A cue template: stable code, severity and the line to say."""
+    """A cue template: stable code (a :class:`FaultCode` or :class:`CueCode` member), severity and the line
+    to say."""
 
-    code: str
+    code: FaultCode | CueCode
     severity: Severity
     message: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, (FaultCode, CueCode)):
+            raise TypeError(f"CueSpec code must be a FaultCode or CueCode member, got {self.code!r}")
 
     def at(self, t_s: float) -> Cue:
         return Cue(self.code, self.severity, self.message, float(t_s))
 
 
 # Set-up / gate cues shared by all exercises.
-NO_PERSON = CueSpec("no_person", Severity.SETUP, "Step into view of the camera.")
-TURN_SIDE_ON = CueSpec("turn_side_on", Severity.SETUP, "Turn side-on to the camera so your whole side is in view.")
-STEP_BACK = CueSpec("step_back", Severity.SETUP, "Step back so your feet are in view.")
-LANDMARKS_HIDDEN = CueSpec("landmarks_hidden", Severity.SETUP,
+NO_PERSON = CueSpec(CueCode.NO_PERSON, Severity.SETUP, "Step into view of the camera.")
+TURN_SIDE_ON = CueSpec(CueCode.TURN_SIDE_ON, Severity.SETUP,
+                       "Turn side-on to the camera so your whole side is in view.")
+STEP_BACK = CueSpec(CueCode.STEP_BACK, Severity.SETUP, "Step back so your feet are in view.")
+LANDMARKS_HIDDEN = CueSpec(CueCode.LANDMARKS_HIDDEN, Severity.SETUP,
                            "The camera cannot see your hips and legs clearly - adjust the camera or lighting.")
-SAFETY = CueSpec("safety", Severity.STOP, SAFETY_MESSAGE)
-RUSHING = CueSpec("rushing", Severity.INFO, "Slow down: about 4 s out, a pause, 4 s back.")
-BREATHE = CueSpec("breathe", Severity.INFO, "Keep breathing steadily - don't hold your breath.")
+SAFETY = CueSpec(CueCode.SAFETY, Severity.STOP, SAFETY_MESSAGE)
+RUSHING = CueSpec(FaultCode.RUSHING, Severity.INFO, "Slow down: about 4 s out, a pause, 4 s back.")
+BREATHE = CueSpec(CueCode.BREATHE, Severity.INFO, "Keep breathing steadily - don't hold your breath.")
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ import math
 from dataclasses import dataclass, field
 
 from . import geometry as g
-from .base import Severity
+from .base import CueCode, FaultCode, Severity
 from .common import FaultRule
 from .counting import BaselineTracker, RepConfig
 from .cues import CueSchedulerConfig, CueSpec
@@ -45,17 +45,17 @@ from .extension import ExtensionChecker, Measure, frac
 from .gate import GateConfig
 from .pose import PoseFrame, Side, sided
 
-LOW_BACK_ARCH = CueSpec("low_back_arch", Severity.WARNING,
+LOW_BACK_ARCH = CueSpec(FaultCode.LOW_BACK_ARCH, Severity.WARNING,
                         "Keep your lower back gently on the floor - only lower the leg as far as you can "
                         "without arching.")
 # Faults this checker does not judge by default, with why and what to do instead (shown in reports).
 NOT_CHECKED = {
-    "low_back_arch": ("Lower-back arch: not checked. The pose model has no points along the spine, and the "
+    FaultCode.LOW_BACK_ARCH: ("Lower-back arch: not checked. The pose model has no points along the spine, and the "
                       "thigh-angle proxy for an arch gave false alarms on unseen bodies, camera placements and "
                       "real clean dead bugs. No camera placement makes it reliable yet: keep your lower back "
                       "gently on the floor and stop lowering the leg before it lifts."),
 }
-GOOD = CueSpec("good_form", Severity.POSITIVE, "Good control - back flat, keep breathing.")
+GOOD = CueSpec(CueCode.GOOD_FORM, Severity.POSITIVE, "Good control - back flat, keep breathing.")
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class DeadBugConfig:
 class DeadBugChecker(ExtensionChecker):
     name = "dead_bug"
     REQUIRED = ("shoulder", "hip", "knee")
-    MEASURED_FAULTS = frozenset({"low_back_arch"})
+    MEASURED_FAULTS = frozenset({FaultCode.LOW_BACK_ARCH})
     POSITIVE = GOOD
     INCOMPLETE_MSG = "Reach further: straighten the leg out long and the arm back overhead."
 
@@ -151,7 +151,7 @@ class DeadBugChecker(ExtensionChecker):
         if support is not None and self._thigh0[support].ready and math.isfinite(thigh[support]):
             arch = (thigh[support] - self._thigh0[support].value) * c.arch_gain
         leg_elev = elev[moving] if moving is not None else float("nan")
-        mags = {"low_back_arch": arch} if moving is not None and c.check_arch else {}
+        mags = {FaultCode.LOW_BACK_ARCH: arch} if moving is not None and c.check_arch else {}
         # Shoulder angle (hip-shoulder-wrist) of each arm whose wrist is seen, once per frame.
         arm_deg = {s: g.joint_angle_deg(frame.point(sided("hip", s)), frame.point(sided("shoulder", s)),
                                         frame.point(sided("wrist", s)))

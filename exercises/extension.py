@@ -16,7 +16,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .base import ExerciseSummary, Fault, FrameVerdict, RepRecord, RepVerdict, Severity
+from .base import (
+    REP_QUALITY,
+    CueCode,
+    ExerciseSummary,
+    Fault,
+    FaultCode,
+    FrameVerdict,
+    Phase,
+    RepRecord,
+    RepVerdict,
+    Severity,
+)
 from .common import CheckerCore, FaultRule
 from .counting import RepConfig, RepEvent, RepMachine
 from .cues import RUSHING, CueSchedulerConfig, CueSpec
@@ -25,8 +36,9 @@ from .pose import PoseFrame, Side
 
 ARM_OVER_LEG_FRAC = 0.05  # the near arm names the far leg unless the near leg reads this much further out
 MIN_JUDGED_HOLD_SHARE = 0.5  # a fault judged in less of the hold than this is reported as unchecked
-UNCHECKED_WHAT = {"leg_too_high": "leg height", "hip_rotation": "hips level",
-                  "low_back_arch": "lower back", "back_sag": "back line", "back_arch": "back line"}
+UNCHECKED_WHAT = {FaultCode.LEG_TOO_HIGH: "leg height", FaultCode.HIP_ROTATION: "hips level",
+                  FaultCode.LOW_BACK_ARCH: "lower back", FaultCode.BACK_SAG: "back line",
+                  FaultCode.BACK_ARCH: "back line"}
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,7 @@ class ExtensionChecker:
         for rule in self.core.rules:
             if rule.cue.code == fault_type:
                 return rule.cue.message
-        return RUSHING.message if fault_type == "rushing" else self.INCOMPLETE_MSG
+        return RUSHING.message if fault_type == FaultCode.RUSHING else self.INCOMPLETE_MSG
 
     # -- state -------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -136,7 +148,7 @@ class ExtensionChecker:
         if not gate.judgeable:
             core.stop_faults()
             cue = core.pick_cue([gate.cue] if gate.cue else [], False)
-            return self._verdict(frame, False, {"view_yaw_deg": gate.yaw_deg}, (), cue, "cant_judge", None, False)
+            return self._verdict(frame, False, {"view_yaw_deg": gate.yaw_deg}, (), cue, Phase.CANT_JUDGE, None, False)
         m = self.measure(frame, gate.near, self.moving if self.reps_machine.in_rep else None)
         evidence, evidence_ext, side, ext = self._pick_side(m, gate.near)
         if side is not None:
@@ -152,7 +164,7 @@ class ExtensionChecker:
             self._hold_progress = []
         judging = gate.form_ok and m.posture
         active = core.update_faults(m.mags if judging else {}, judging)
-        if judging and self.reps_machine.hold_phase == "holding":
+        if judging and self.reps_machine.hold_phase is Phase.HOLDING:
             v = m.progress.get("lowest_leg_deg", math.nan)
             if math.isfinite(v):
                 self._hold_progress.append(v)
@@ -170,10 +182,11 @@ class ExtensionChecker:
             record = self._record(event)
         cue = core.pick_cue(candidates, judging and not active and m.posture)
         if record is not None and record.verdict is not RepVerdict.GOOD:
-            core.scheduler.announce_once(CueSpec("rep_" + record.verdict.value, Severity.INFO, record.coaching),
+            code = CueCode.REP_FAULT if record.verdict is RepVerdict.FAULT else CueCode.REP_INCOMPLETE
+            core.scheduler.announce_once(CueSpec(code, Severity.INFO, record.coaching),
                                          core.t)
             cue = core.scheduler.current
-        phase = self.reps_machine.hold_phase if m.posture or self.reps_machine.in_rep else "setup"
+        phase = self.reps_machine.hold_phase if m.posture or self.reps_machine.in_rep else Phase.SETUP
         return self._verdict(frame, True, metrics, active, cue, phase, record, gate.form_ok)
 
     def _record(self, ev: RepEvent, commit: bool = True) -> RepRecord:
@@ -184,10 +197,10 @@ class ExtensionChecker:
         return_s = (ev.end_s - ev.leave_full_s) if ev.leave_full_s is not None else None
         rushed = [p for p in (extend_s, return_s) if p is not None and p < c.reps.min_phase_s]
         if rushed:
-            faults.append(Fault("rushing", 0.0, ev.start_s, ev.end_s))
+            faults.append(Fault(FaultCode.RUSHING, 0.0, ev.start_s, ev.end_s))
         if not ev.complete:
-            faults.append(Fault("incomplete_extension", 0.0, ev.start_s, ev.end_s))
-        form = [f for f in faults if f.type not in ("rushing", "incomplete_extension")]
+            faults.append(Fault(FaultCode.INCOMPLETE_EXTENSION, 0.0, ev.start_s, ev.end_s))
+        form = [f for f in faults if f.type not in REP_QUALITY]
         if not ev.complete:
             verdict = RepVerdict.INCOMPLETE
             coaching = self.INCOMPLETE_MSG
@@ -244,7 +257,7 @@ class ExtensionChecker:
                 by_side[pending.side] += 1
                 hold += pending.hold_s
         for r in reps:
-            faults.extend(f for f in r.faults if f.type in ("rushing", "incomplete_extension"))
+            faults.extend(f for f in r.faults if f.type in REP_QUALITY)
         return ExerciseSummary(
             exercise=self.name, reps=tuple(reps), reps_by_side=by_side,
             hold_s=float(hold), good_form_s=float(self.good_form_s), seconds_lost_by_fault=lost,

@@ -31,19 +31,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import geometry as g
-from .base import ExerciseSummary, FrameVerdict, Severity
+from .base import CueCode, ExerciseSummary, FaultCode, FrameVerdict, Phase, Severity
 from .common import CheckerCore, FaultRule, best_of_sides, near_point
 from .counting import Hysteresis, HysteresisConfig
 from .cues import BREATHE, CueSchedulerConfig, CueSpec
 from .gate import GateConfig
 from .pose import PoseFrame
 
-HIP_SAG = CueSpec("hip_sag", Severity.WARNING,
+HIP_SAG = CueSpec(FaultCode.HIP_SAG, Severity.WARNING,
                   "Lift your hips a little: squeeze your glutes so shoulders, hips and heels make one line.")
-HIP_PIKE = CueSpec("hip_pike", Severity.WARNING, "Lower your hips into one straight line from shoulders to heels.")
-HEAD_DROP = CueSpec("head_drop", Severity.WARNING, "Keep your neck long: look at the floor just ahead of your hands.")
-GOOD_LINE = CueSpec("good_form", Severity.POSITIVE, "Good straight line - keep breathing.")
-GET_IN_POSITION = CueSpec("get_in_position", Severity.INFO,
+HIP_PIKE = CueSpec(FaultCode.HIP_PIKE, Severity.WARNING,
+                   "Lower your hips into one straight line from shoulders to heels.")
+HEAD_DROP = CueSpec(FaultCode.HEAD_DROP, Severity.WARNING,
+                    "Keep your neck long: look at the floor just ahead of your hands.")
+GOOD_LINE = CueSpec(CueCode.GOOD_FORM, Severity.POSITIVE, "Good straight line - keep breathing.")
+GET_IN_POSITION = CueSpec(CueCode.GET_IN_POSITION, Severity.INFO,
                           "Get into position: elbows under shoulders, body in one line.")
 VARIANTS = ("forearm", "straight_arm", "knees")
 
@@ -147,7 +149,7 @@ class PlankChecker:
             FaultRule(HEAD_DROP, c.head_drop_on_deg, c.head_drop_off_deg, c.head_drop_min_on_s, c.fault_min_off_s),
         )
         self.core = CheckerCore(rules, c.gate, c.cues, GOOD_LINE, self.REQUIRED,
-                                produced=frozenset({"hip_sag", "hip_pike", "head_drop"}))
+                                produced=frozenset({FaultCode.HIP_SAG, FaultCode.HIP_PIKE, FaultCode.HEAD_DROP}))
         self.reset()
 
     def reset(self) -> None:
@@ -262,7 +264,7 @@ class PlankChecker:
             core.stop_faults()
             self.current_hold_s = 0.0
             cue = core.pick_cue([gate.cue] if gate.cue else [], False)
-            return self._verdict(frame, False, metrics, (), cue, "cant_judge")
+            return self._verdict(frame, False, metrics, (), cue, Phase.CANT_JUDGE)
         m = self.measure(frame, gate.near, gate.form_ok)
         metrics.update(hip_deviation_deg=m["hip_deviation_deg"], head_drop_deg=m["head_drop_deg"])
         in_pos = self._position.update(self._in_position(m), core.t)
@@ -273,7 +275,7 @@ class PlankChecker:
             self._hold_start_s, self._hold_variant, self._pike_ref = None, None, 0.0  # each hold: own line
             self._head_start, self._sag_start = [], []
             cue = core.pick_cue([GET_IN_POSITION], False)
-            return self._verdict(frame, True, metrics, (), cue, "setup", gate.form_ok)
+            return self._verdict(frame, True, metrics, (), cue, Phase.SETUP, gate.form_ok)
         dev = m["hip_deviation_deg"]
         variant = self._variant(m)
         if variant != self._hold_variant:  # a new line to hold: restart the start-of-hold reference
@@ -290,7 +292,8 @@ class PlankChecker:
         metrics["pike_reference_deg"] = ref = self.pike_reference_deg
         metrics["head_reference_deg"] = head_ref = self.head_reference_deg
         sag = dev - self.knees_sag_reference_deg if m["knees"] > 0 else dev
-        mags = {"hip_sag": sag, "hip_pike": ref - dev, "head_drop": m["head_drop_deg"] - head_ref}
+        mags = {FaultCode.HIP_SAG: sag, FaultCode.HIP_PIKE: ref - dev,
+                FaultCode.HEAD_DROP: m["head_drop_deg"] - head_ref}
         # Faults only while this very frame looks like a plank (not mid-transition).
         active = core.update_faults(mags, gate.form_ok and self._in_position(m) == 1.0)
         dt = core.dt
@@ -309,7 +312,7 @@ class PlankChecker:
         goal = c.goal_hold_knees_s if variant == "knees" else c.goal_hold_s
         if not self._goal_announced and self.current_hold_s >= goal:
             self._goal_announced = True
-            core.scheduler.announce_once(CueSpec("goal_reached", Severity.INFO,
+            core.scheduler.announce_once(CueSpec(CueCode.GOAL_REACHED, Severity.INFO,
                                                  f"{goal:.0f} s - goal reached. Lower down with control."), core.t)
         if self._last_breathe_t is None:
             self._last_breathe_t = core.t
@@ -317,8 +320,8 @@ class PlankChecker:
             self._last_breathe_t = core.t
             candidates.append(BREATHE)
         cue = core.pick_cue(candidates, not active and gate.form_ok)
-        return self._verdict(frame, True, metrics, active, cue, "holding" if gate.form_ok else "holding_unjudged",
-                             gate.form_ok)
+        phase = Phase.HOLDING if gate.form_ok else Phase.HOLDING_UNJUDGED
+        return self._verdict(frame, True, metrics, active, cue, phase, gate.form_ok)
 
     def _verdict(self, frame, judgeable, metrics, active, cue, phase, form_view: bool = False) -> FrameVerdict:
         return FrameVerdict(

@@ -157,15 +157,24 @@ def test_config_validation(cls, kwargs):
 
 
 def test_a_rule_whose_metric_is_never_measured_is_refused_at_construction():
+    from exercises.base import CueCode, FaultCode
     from exercises.common import FaultRule
+    from exercises.cues import CueSpec
     from exercises.dead_bug import LOW_BACK_ARCH
 
-    typo = LOW_BACK_ARCH.__class__("low_back_arc", LOW_BACK_ARCH.severity, LOW_BACK_ARCH.message)
+    # A misspelt code cannot even make a cue: codes are FaultCode / CueCode members ...
+    with pytest.raises(TypeError, match="low_back_arc"):
+        CueSpec("low_back_arc", LOW_BACK_ARCH.severity, LOW_BACK_ARCH.message)
+    # ... a fault rule needs a fault code, not a coaching one ...
+    with pytest.raises(TypeError, match="good_form"):
+        FaultRule(CueSpec(CueCode.GOOD_FORM, LOW_BACK_ARCH.severity, "x"), 11.0, 8.0)
+    # ... and a real fault the checker never measures is refused when the checker is built.
+    other = CueSpec(FaultCode.HIP_SAG, LOW_BACK_ARCH.severity, LOW_BACK_ARCH.message)
 
-    class Typo(DeadBugChecker):
+    class Wrong(DeadBugChecker):
         def fault_rules(self):
-            return (FaultRule(typo, 11.0, 8.0),)
+            return (FaultRule(other, 11.0, 8.0),)
 
-    with pytest.raises(ValueError, match="low_back_arc"):
-        Typo()
+    with pytest.raises(ValueError, match="hip_sag"):
+        Wrong()
     DeadBugChecker(DeadBugConfig(check_arch=True))  # the real rule is measured: accepted

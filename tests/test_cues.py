@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from exercises.base import SAFETY_MESSAGE, Severity
+from exercises.base import SAFETY_MESSAGE, CueCode, FaultCode, Severity
 from exercises.cues import SAFETY, CueScheduler, CueSchedulerConfig, CueSpec
 
-SAG = CueSpec("hip_sag", Severity.WARNING, "Lift your hips.")
-SETUP = CueSpec("step_back", Severity.SETUP, "Step back.")
-GOOD = CueSpec("good_form", Severity.POSITIVE, "Good line.")
+SAG = CueSpec(FaultCode.HIP_SAG, Severity.WARNING, "Lift your hips.")
+SETUP = CueSpec(CueCode.STEP_BACK, Severity.SETUP, "Step back.")
+GOOD = CueSpec(CueCode.GOOD_FORM, Severity.POSITIVE, "Good line.")
 
 
 def test_config_rejects_negative_times():

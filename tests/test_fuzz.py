@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exercises.base import Severity
+from exercises.base import CueCode, Severity
 from exercises.cues import CueScheduler, CueSchedulerConfig, CueSpec
 from exercises.pose import NUM_LANDMARKS, PoseFrame
 from exercises.registry import EXERCISES, get_exercise
@@ -87,17 +87,17 @@ def test_damaged_streams_keep_counts_sane(name, seed, damage, rate):
     assert all(v >= 0 for v in s.seconds_lost_by_fault.values())
 
 
-SPECS = [CueSpec(f"c{i}", sev, f"message {i}") for i, sev in enumerate(Severity)]
+SPECS = [CueSpec(code, sev, f"message {i}") for i, (code, sev) in enumerate(zip(list(CueCode)[1:], Severity))]
 
 
 @settings(max_examples=200, deadline=None)
 @given(steps=st.lists(st.tuples(st.floats(-5, 5), st.lists(st.sampled_from(SPECS), max_size=3),
                                 st.floats(0, 30)), min_size=1, max_size=60))
 def test_cue_scheduler_shows_at_most_one_known_cue(steps):
-    positive = CueSpec("good", Severity.POSITIVE, "Good form.")
+    positive = CueSpec(CueCode.SAFETY, Severity.POSITIVE, "Good form.")
     sched = CueScheduler(CueSchedulerConfig(), positive=positive)
     t = 0.0
-    seen_codes = {s.code for s in SPECS} | {"good"}
+    seen_codes = {s.code for s in SPECS} | {CueCode.SAFETY}
     history_len = 0
     for dt, candidates, run in steps:
         t += dt  # may go backwards
