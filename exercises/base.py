@@ -11,6 +11,7 @@ rep's side is named by the **moving leg** (a "left" rep extends the left leg and
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -178,6 +179,47 @@ class ExerciseSummary:
     cues: tuple[Cue, ...]
     cant_judge_s: float
     extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"variant": "knees"}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The one JSON record of a summary (report, history, eval): seconds rounded to ms, non-finite
+        numbers as None (JSON has no NaN), enum codes as their strings."""
+        return {
+            "exercise": self.exercise,
+            "reps": [r.to_dict() for r in self.reps],
+            "reps_by_side": {str(k): int(v) for k, v in self.reps_by_side.items()},
+            "hold_s": _round(self.hold_s),
+            "good_form_s": _round(self.good_form_s),
+            "seconds_lost_by_fault": {str(k): _round(v) for k, v in self.seconds_lost_by_fault.items()},
+            "faults": [f.to_dict() for f in self.faults],
+            "cues": [c.to_dict() for c in self.cues],
+            "cant_judge_s": _round(self.cant_judge_s),
+            "extra": _jsonable(dict(self.extra)),
+        }
+
+
+def _round(v: Any, nd: int = 3) -> float | None:
+    """Round for JSON; None, NaN and inf become None."""
+    if v is None:
+        return None
+    v = float(v)
+    return round(v, nd) if math.isfinite(v) else None
+
+
+def _jsonable(o: Any) -> Any:
+    """Plain JSON types: dict keys as strings, floats rounded (non-finite -> None), enums as values."""
+    if isinstance(o, dict):
+        return {str(k): _jsonable(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_jsonable(v) for v in o]
+    if isinstance(o, enum.Enum):
+        return o.value
+    if isinstance(o, bool) or o is None or isinstance(o, int):
+        return o
+    if isinstance(o, float):
+        return _round(o)
+    if isinstance(o, str):
+        return str(o)
+    return str(o)
 
 
 class Checker(Protocol):

@@ -101,6 +101,22 @@ def _view_yaw_deg(frame: PoseFrame, width_to_torso: float) -> float:
     return math.degrees(math.asin(min(1.0, width / (torso * width_to_torso))))
 
 
+def side_visibility(frame: PoseFrame) -> dict[Side, float]:
+    """Mean landmark visibility of each body side (shoulder, hip, knee, ankle): the near-side evidence."""
+    return {s: sum(frame.vis(sided(j, s)) for j in _SIDE_JOINTS) / len(_SIDE_JOINTS) for s in Side}
+
+
+def nearer_side(frame: PoseFrame, min_visibility: float = 0.0) -> Side | None:
+    """The side facing the camera in this one frame (the better-seen side; left on a tie), or None when
+    no person is detected or that side's mean visibility is below ``min_visibility``. The one near-side
+    rule: :class:`ViewGate` adds stickiness and a world-z tie-break on top of it."""
+    if not frame.detected:
+        return None
+    score = side_visibility(frame)
+    best = Side.LEFT if score[Side.LEFT] >= score[Side.RIGHT] else Side.RIGHT
+    return best if score[best] >= min_visibility else None
+
+
 class ViewGate:
     """Stateful gate (view hysteresis, sticky near side). ``check(frame, required) -> GateResult``."""
 
@@ -116,10 +132,8 @@ class ViewGate:
 
     def _near_side(self, frame: PoseFrame) -> Side:
         c = self.config
-        score = {}
-        for s in Side:
-            score[s] = sum(frame.vis(sided(j, s)) for j in _SIDE_JOINTS) / len(_SIDE_JOINTS)
-        best = Side.LEFT if score[Side.LEFT] >= score[Side.RIGHT] else Side.RIGHT
+        score = side_visibility(frame)
+        best = nearer_side(frame) or Side.LEFT
         if frame.world_xyz is not None and abs(score[Side.LEFT] - score[Side.RIGHT]) < 1e-3:
             zl = frame.world_xyz[int(Landmark.LEFT_SHOULDER)][2] + frame.world_xyz[int(Landmark.LEFT_HIP)][2]
             zr = frame.world_xyz[int(Landmark.RIGHT_SHOULDER)][2] + frame.world_xyz[int(Landmark.RIGHT_HIP)][2]

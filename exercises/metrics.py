@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import math
 
+from .gate import nearer_side
 from .geometry import signed_deviation_deg
 from .pose import Landmark, PoseFrame, Side, sided
 
 
 def near_side(frame: PoseFrame, min_visibility: float = 0.5) -> Side | None:
-    """The body side facing the camera: the one whose shoulder, hip and ankle are more visible."""
-    if not frame.detected:
-        return None
-    score = {s: sum(frame.vis(sided(j, s)) for j in ("shoulder", "hip", "ankle")) for s in Side}
-    best = max(score, key=score.get)
-    return best if score[best] >= 3 * min_visibility else None
+    """The body side facing the camera (the gate's rule, :func:`exercises.gate.nearer_side`), or None when
+    its mean visibility is below ``min_visibility``."""
+    return nearer_side(frame, min_visibility)
 
 
 def body_line_deg(frame: PoseFrame, min_visibility: float = 0.5) -> float:

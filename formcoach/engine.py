@@ -29,6 +29,7 @@ from vision.smoothing import OneEuroConfig, PoseSmoother
 from vision.source import VideoError, VideoFileSource, VideoInfo
 from vision.writer import H264Writer
 
+from .people import second_person_warning
 from .report import Report, VideoMeta
 
 Progress = Callable[[float, str], None]  # (fraction 0..1, stage text)
@@ -250,10 +251,9 @@ def build_report(path: str | os.PathLike, info: VideoInfo, raw: RawPoses, option
     warnings = []
     if detected < 0.5 * len(poses):
         warnings.append(f"person found in only {detected} of {len(poses)} frames")
-    crowded = sum(n >= 2 for _, n in raw.people)
-    if crowded and crowded >= 0.25 * len(raw.people):
-        warnings.append(f"more than one person in view ({crowded} of {len(raw.people)} checks): formcoach "
-                        "follows one person; film with only the exerciser in frame")
+    crowded = second_person_warning(n for _, n in raw.people)
+    if crowded:
+        warnings.append(crowded)
     if raw.skipped_frames:
         warnings.append(f"{raw.skipped_frames} corrupt frame(s) skipped")
     if not info.timestamps:

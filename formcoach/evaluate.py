@@ -293,10 +293,7 @@ def score_clip(label: ClipLabel, poses: list[PoseFrame]) -> dict[str, Any]:
     res["false_cue_pct"] = round(100.0 * false / clean, 1) if clean else 0.0
     res["false_cue_types"] = {k: round(v, 2) for k, v in sorted(false_types.items())}
     res["warning_cues"] = [c.to_dict() for c in summary.cues if c.severity is Severity.WARNING]
-    res["summary"] = {"reps": [r.to_dict() for r in summary.reps], "hold_s": round(summary.hold_s, 2),
-                      "good_form_s": round(summary.good_form_s, 2),
-                      "seconds_lost_by_fault": {k: round(v, 2) for k, v in summary.seconds_lost_by_fault.items()},
-                      "extra": dict(summary.extra)}
+    res["summary"] = summary.to_dict()
     ok = [res.get("reps_ok", True), res.get("hold_ok", True), res["false_cue_pct"] <= TARGET_FALSE_PCT]
     # A fault the checker reports as not checked (from this view, or at all) is not a silent pass: it is
     # said in the report. Only judged faults must be found.

@@ -584,18 +584,9 @@ def pain_advice(before: int | None, after: int | None, *, sharp: bool = False,
 
 
 def summary_details(summary: ExerciseSummary) -> dict[str, Any]:
-    """A JSON-able record of a summary (for ``NewSession.details`` of live sessions)."""
-    return {
-        "exercise": summary.exercise,
-        "reps": [r.to_dict() for r in summary.reps],
-        "reps_by_side": dict(summary.reps_by_side),
-        "hold_s": round(_finite(summary.hold_s), 3),
-        "good_form_s": round(_finite(summary.good_form_s), 3),
-        "seconds_lost_by_fault": {k: round(_finite(v), 3) for k, v in summary.seconds_lost_by_fault.items()},
-        "faults": [f.to_dict() for f in summary.faults],
-        "cues": [c.to_dict() for c in summary.cues],
-        "cant_judge_s": round(_finite(summary.cant_judge_s), 3),
-    }
+    """A JSON-able record of a summary (for ``NewSession.details`` of live sessions): the summary's own
+    record (:meth:`ExerciseSummary.to_dict`, the same as in a report)."""
+    return summary.to_dict()
 
 
 __all__: Sequence[str] = (

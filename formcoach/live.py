@@ -38,6 +38,8 @@ from exercises.pose import PoseFrame
 from vision.annotate import CoachAnnotator, SkeletonAnnotator
 from vision.pose import PoseOptions
 
+from .people import SecondPersonPolicy
+
 log = logging.getLogger(__name__)
 
 ICE_ENV = "FORMCOACH_ICE_SERVERS"
@@ -163,7 +165,7 @@ class LiveCoach:
         self._people_counter: Any = None
         self._next_people_check = 0.0
         self._people = -1
-        self._last_count = -1
+        self._people_policy = SecondPersonPolicy()
         self.build_in_background = build_in_background
         self._builder: threading.Thread | None = None
         self._build_error: str | None = None
@@ -212,10 +214,7 @@ class LiveCoach:
         except Exception:  # a failed count must not stop the coaching
             log.exception("people check failed")
             n = -1
-        # Two checks in a row must agree before a second person is reported (one stray detection
-        # must not flash a warning); a failed check reads as unknown.
-        self._people = n if n < 2 else (min(n, self._last_count) if self._last_count >= 2 else 1)
-        self._last_count = n
+        self._people = self._people_policy.observe(n)  # the one second-person policy (formcoach.people)
 
     # --- worker thread -----------------------------------------------------------------------
     def __call__(self, frame):

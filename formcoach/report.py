@@ -59,7 +59,7 @@ class Report:
         return self.detected_frames / self.frames if self.frames else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        s = self.summary
+        s = self.summary.to_dict() if self.summary is not None else None  # the one summary record
         d: dict[str, Any] = {
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,
@@ -70,15 +70,15 @@ class Report:
             "frames": self.frames,
             "detected_frames": self.detected_frames,
             "detection_rate": round(self.detection_rate, 4),
-            "reps": [r.to_dict() for r in s.reps] if s else [],
-            "reps_by_side": dict(s.reps_by_side) if s else {"left": 0, "right": 0},
-            "hold_s": _r(s.hold_s) if s else 0.0,
-            "good_form_s": _r(s.good_form_s) if s else 0.0,
-            "seconds_lost_by_fault": {k: _r(v) for k, v in s.seconds_lost_by_fault.items()} if s else {},
-            "faults": [f.to_dict() for f in s.faults] if s else [],
-            "cues": [c.to_dict() for c in s.cues] if s else [],
-            "cant_judge_s": _r(s.cant_judge_s) if s else 0.0,
-            "extra": _jsonable(dict(s.extra)) if s else {},
+            "reps": s["reps"] if s else [],
+            "reps_by_side": s["reps_by_side"] if s else {"left": 0, "right": 0},
+            "hold_s": s["hold_s"] if s else 0.0,
+            "good_form_s": s["good_form_s"] if s else 0.0,
+            "seconds_lost_by_fault": s["seconds_lost_by_fault"] if s else {},
+            "faults": s["faults"] if s else [],
+            "cues": s["cues"] if s else [],
+            "cant_judge_s": s["cant_judge_s"] if s else 0.0,
+            "extra": s["extra"] if s else {},
             "warnings": list(self.warnings),
             "safety": SAFETY_MESSAGE,
             "series": {k: [_r(v, 2) for v in vals] for k, vals in self.series.items()},
@@ -111,15 +111,3 @@ def _r(v: float, nd: int = 3) -> float | None:
     return round(v, nd) if math.isfinite(v) else None
 
 
-def _jsonable(o: Any) -> Any:
-    if isinstance(o, dict):
-        return {str(k): _jsonable(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_jsonable(v) for v in o]
-    if isinstance(o, float):
-        return _r(o)
-    if isinstance(o, (str, int, bool)) or o is None:
-        return o
-    if hasattr(o, "value"):
-        return o.value
-    return str(o)
