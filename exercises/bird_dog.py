@@ -47,7 +47,7 @@ from .base import CueCode, FaultCode, Phase, Severity
 from .common import FaultRule
 from .counting import BaselineTracker, RepConfig
 from .cues import CueSchedulerConfig, CueSpec
-from .extension import ExtensionChecker, Measure, frac
+from .extension import ExtensionChecker, Judged, Measure, frac
 from .gate import GateConfig
 from .pose import Landmark, PoseFrame, Side, sided
 
@@ -168,7 +168,7 @@ class BirdDogChecker(ExtensionChecker):
         self._pitch0 = BaselineTracker(self.config.baseline_s)
         self._roll0 = {k: BaselineTracker(self.config.baseline_s) for k in ("world", "flat")}
 
-    def measure(self, frame: PoseFrame, near: Side, moving: Side | None) -> Measure:
+    def measure(self, frame: PoseFrame, near: Side) -> Measure:
         c = self.config
         vis = c.gate.min_distal_visibility
         sh = frame.point(sided("shoulder", near))
@@ -186,15 +186,30 @@ class BirdDogChecker(ExtensionChecker):
             d = far_end - hip
             elev[s] = math.degrees(math.atan2(-d[1], abs(d[0]))) if np.isfinite(d).all() else float("nan")
         pitch = g.elevation_deg(hip_n, sh)
-        thigh = g.elevation_deg(frame.point(sided("knee", near)), hip_n)
         posture = math.isfinite(pitch) and abs(pitch) <= c.max_trunk_incline_deg
-        rest = not self.reps_machine.in_rep and (ext[near] if math.isfinite(ext[near]) else 1.0) <= c.reps.rest_frac
-        armed = posture and math.isfinite(thigh) and thigh >= c.min_thigh_upright_deg and rest
         world, flat = hip_roll_estimates(frame, near, c.hip_width_to_torso)
-        if armed:
-            self._pitch0.add(pitch, frame.timestamp_s)
-            self._roll0["world"].add(world, frame.timestamp_s)
-            self._roll0["flat"].add(flat, frame.timestamp_s)
+        arm_ext = {}
+        for s in Side:
+            if frame.vis(sided("wrist", s)) >= vis:
+                a = g.elevation_deg(frame.point(sided("shoulder", s)), frame.point(sided("wrist", s)))
+                arm_ext[s] = min(frac(a, -90.0, -c.full_arm_drop_deg), frac(0.0, -90.0, -c.full_arm_drop_deg))
+            else:
+                arm_ext[s] = float("nan")
+        raw = {"pitch_deg": pitch, "thigh_deg": g.elevation_deg(frame.point(sided("knee", near)), hip_n),
+               "roll_world_deg": world, "roll_flat_deg": flat, "leg_elevation_deg": elev}
+        return Measure(ext=ext, arm_ext=arm_ext, posture=posture, raw=raw)
+
+    def judge(self, m: Measure, near: Side, moving: Side | None, t_s: float) -> Judged:
+        c = self.config
+        pitch, thigh = m.raw["pitch_deg"], m.raw["thigh_deg"]
+        world, flat = m.raw["roll_world_deg"], m.raw["roll_flat_deg"]
+        in_rep = self.reps_machine.in_rep
+        rest = not in_rep and (m.ext[near] if math.isfinite(m.ext[near]) else 1.0) <= c.reps.rest_frac
+        armed = m.posture and math.isfinite(thigh) and thigh >= c.min_thigh_upright_deg and rest
+        if armed:  # the start position sets the baselines (the first baseline_s of it)
+            self._pitch0.add(pitch, t_s)
+            self._roll0["world"].add(world, t_s)
+            self._roll0["flat"].add(flat, t_s)
         bend = float("nan")
         if self._pitch0.ready and math.isfinite(pitch):
             bend = (pitch - self._pitch0.value) * c.back_gain * c.sag_sign
@@ -207,8 +222,7 @@ class BirdDogChecker(ExtensionChecker):
         # smaller of the two is used (each alone drifts with the raised leg on real footage).
         sign = 1.0 if moving is not Side.RIGHT else -1.0
         roll = sign * min(r * sign for r in rolls) if rolls else float("nan")
-        leg_elev = elev[moving] if moving is not None else float("nan")
-        in_rep = self.reps_machine.in_rep
+        leg_elev = m.raw["leg_elevation_deg"][moving] if moving is not None else float("nan")
         mags = {FaultCode.BACK_SAG: bend, FaultCode.BACK_ARCH: -bend if math.isfinite(bend) else bend}
         if in_rep and moving is not None:
             # Signed toward the fault: the moving leg's hip lifting (roll is + when the left hip is up).
@@ -216,15 +230,8 @@ class BirdDogChecker(ExtensionChecker):
         if in_rep and self.reps_machine.hold_phase is Phase.HOLDING:
             # Only a leg seen reaching back can be judged: MediaPipe draws a hidden far leg hanging
             # down while the near arm shows the rep (the rep then records leg height as unchecked).
-            seen = moving is not None and ext.get(moving, math.nan) >= c.reps.full_exit_frac
+            seen = moving is not None and m.ext.get(moving, math.nan) >= c.reps.full_exit_frac
             mags[FaultCode.LEG_TOO_HIGH] = leg_elev if seen else math.nan
         metrics = {"hip_roll_deg": roll, "leg_elevation_deg": leg_elev, "back_bend_deg": bend,
                    "trunk_pitch_deg": pitch}
-        arm_ext = {}
-        for s in Side:
-            if frame.vis(sided("wrist", s)) >= vis:
-                a = g.elevation_deg(frame.point(sided("shoulder", s)), frame.point(sided("wrist", s)))
-                arm_ext[s] = min(frac(a, -90.0, -c.full_arm_drop_deg), frac(0.0, -90.0, -c.full_arm_drop_deg))
-            else:
-                arm_ext[s] = float("nan")
-        return Measure(ext=ext, arm_ext=arm_ext, posture=posture, armed=armed, metrics=metrics, mags=mags)
+        return Judged(armed=armed, metrics=metrics, mags=mags)

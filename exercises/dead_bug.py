@@ -41,7 +41,7 @@ from .base import CueCode, FaultCode, Severity
 from .common import FaultRule
 from .counting import BaselineTracker, RepConfig
 from .cues import CueSchedulerConfig, CueSpec
-from .extension import ExtensionChecker, Measure, frac
+from .extension import ExtensionChecker, Judged, Measure, frac
 from .gate import GateConfig
 from .pose import PoseFrame, Side, sided
 
@@ -119,7 +119,7 @@ class DeadBugChecker(ExtensionChecker):
     def on_reset(self) -> None:
         self._thigh0 = {s: BaselineTracker(self.config.baseline_s) for s in Side}
 
-    def measure(self, frame: PoseFrame, near: Side, moving: Side | None) -> Measure:
+    def measure(self, frame: PoseFrame, near: Side) -> Measure:
         c = self.config
         vis = c.gate.min_distal_visibility
         sh = frame.point(sided("shoulder", near))
@@ -140,29 +140,34 @@ class DeadBugChecker(ExtensionChecker):
             ext[s] = float(sum(parts) / len(parts))
         pitch = g.elevation_deg(hip_n, sh)
         posture = math.isfinite(pitch) and abs(pitch) <= c.max_trunk_incline_deg
-        armed = posture and math.isfinite(elev[near]) and elev[near] >= c.min_tabletop_ankle_elevation_deg \
+        # Shoulder angle (hip-shoulder-wrist) of each arm whose wrist is seen, once per frame.
+        arm_deg = {s: g.joint_angle_deg(frame.point(sided("hip", s)), frame.point(sided("shoulder", s)),
+                                        frame.point(sided("wrist", s)))
+                   for s in Side if frame.vis(sided("wrist", s)) >= vis}
+        arm_ext = {s: frac(arm_deg[s], c.start_arm_angle_deg, c.full_arm_angle_deg) if s in arm_deg
+                   else float("nan") for s in Side}
+        raw = {"pitch_deg": pitch, "leg_elevation_deg": elev,
+               "thigh_deg": {s: self._trunk_thigh_deg(frame, sh - hip_n, s) for s in Side},
+               "arm_reach_deg": max(arm_deg.values()) if arm_deg else float("nan")}
+        return Measure(ext=ext, arm_ext=arm_ext, posture=posture, raw=raw)
+
+    def judge(self, m: Measure, near: Side, moving: Side | None, t_s: float) -> Judged:
+        c = self.config
+        elev, thigh = m.raw["leg_elevation_deg"], m.raw["thigh_deg"]
+        armed = m.posture and math.isfinite(elev[near]) and elev[near] >= c.min_tabletop_ankle_elevation_deg \
             and not self.reps_machine.in_rep
-        thigh = {s: self._trunk_thigh_deg(frame, sh - hip_n, s) for s in Side}
-        if armed and (ext[near] if math.isfinite(ext[near]) else 1.0) <= c.reps.rest_frac:
-            for s in Side:
-                self._thigh0[s].add(thigh[s], frame.timestamp_s)
+        if armed and (m.ext[near] if math.isfinite(m.ext[near]) else 1.0) <= c.reps.rest_frac:
+            for s in Side:  # tabletop at rest sets each thigh's baseline (the first baseline_s of it)
+                self._thigh0[s].add(thigh[s], t_s)
         arch = float("nan")
         support = moving.other if moving is not None else None
         if support is not None and self._thigh0[support].ready and math.isfinite(thigh[support]):
             arch = (thigh[support] - self._thigh0[support].value) * c.arch_gain
         leg_elev = elev[moving] if moving is not None else float("nan")
         mags = {FaultCode.LOW_BACK_ARCH: arch} if moving is not None and c.check_arch else {}
-        # Shoulder angle (hip-shoulder-wrist) of each arm whose wrist is seen, once per frame.
-        arm_deg = {s: g.joint_angle_deg(frame.point(sided("hip", s)), frame.point(sided("shoulder", s)),
-                                        frame.point(sided("wrist", s)))
-                   for s in Side if frame.vis(sided("wrist", s)) >= vis}
-        arms = list(arm_deg.values())
-        metrics = {"arch_deg": arch, "leg_elevation_deg": leg_elev, "trunk_pitch_deg": pitch,
-                   "arm_reach_deg": max(arms) if arms else float("nan")}
-        arm_ext = {s: frac(arm_deg[s], c.start_arm_angle_deg, c.full_arm_angle_deg) if s in arm_deg
-                   else float("nan") for s in Side}
-        return Measure(ext=ext, arm_ext=arm_ext, posture=posture, armed=armed, metrics=metrics, mags=mags,
-                       progress={"lowest_leg_deg": leg_elev})
+        metrics = {"arch_deg": arch, "leg_elevation_deg": leg_elev, "trunk_pitch_deg": m.raw["pitch_deg"],
+                   "arm_reach_deg": m.raw["arm_reach_deg"]}
+        return Judged(armed=armed, metrics=metrics, mags=mags, progress={"lowest_leg_deg": leg_elev})
 
     def _trunk_thigh_deg(self, frame: PoseFrame, trunk, s: Side) -> float:
         """Angle between the trunk (hip->shoulder) and side ``s``'s thigh (hip->knee), degrees;

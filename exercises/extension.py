@@ -43,10 +43,19 @@ UNCHECKED_WHAT = {FaultCode.LEG_TOO_HIGH: "leg height", FaultCode.HIP_ROTATION: 
 
 @dataclass(frozen=True)
 class Measure:
+    """What one frame shows, from :meth:`ExtensionChecker.measure` (pure: the frame and the near side only)."""
+
     ext: dict  # Side -> leg extension fraction (NaN if unknown)
     arm_ext: dict  # Side (of the arm) -> arm reach fraction (NaN if unknown)
     posture: bool  # lying (dead bug) / on all fours (bird-dog)
-    armed: bool  # in the start position
+    raw: dict = field(default_factory=dict)  # exercise-specific angles (degrees) for :meth:`judge`
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The state machine's reading of a measured frame, from :meth:`ExtensionChecker.judge`."""
+
+    armed: bool  # in the start position (a rep may begin)
     metrics: dict  # name -> degrees, for charts
     mags: dict  # fault code -> magnitude (degrees, larger = worse); only judged ones
     progress: dict = field(default_factory=dict)  # progress measure -> degrees this frame (e.g. lowest_leg_deg)
@@ -73,7 +82,15 @@ class ExtensionChecker:
     def fault_rules(self) -> tuple[FaultRule, ...]:
         raise NotImplementedError
 
-    def measure(self, frame: PoseFrame, near: Side, moving: Side | None) -> Measure:
+    def measure(self, frame: PoseFrame, near: Side) -> Measure:
+        """Pure: this frame's extensions, posture and angles, measured on the ``near`` side. No state is
+        read or written."""
+        raise NotImplementedError
+
+    def judge(self, m: Measure, near: Side, moving: Side | None, t_s: float) -> Judged:
+        """The explicit state step before the rep machine: arming (start position, only between reps),
+        the start-of-set baselines (fed while armed) and the fault magnitudes for the ``moving`` leg in
+        the rep machine's current phase."""
         raise NotImplementedError
 
     def not_checked(self) -> dict[str, str]:
@@ -149,28 +166,29 @@ class ExtensionChecker:
             core.stop_faults()
             cue = core.pick_cue([gate.cue] if gate.cue else [], False)
             return self._verdict(frame, False, {"view_yaw_deg": gate.yaw_deg}, (), cue, Phase.CANT_JUDGE, None, False)
-        m = self.measure(frame, gate.near, self.moving if self.reps_machine.in_rep else None)
+        m = self.measure(frame, gate.near)
+        j = self.judge(m, gate.near, self.moving if self.reps_machine.in_rep else None, core.t)
         evidence, evidence_ext, side, ext = self._pick_side(m, gate.near)
         if side is not None:
             self.moving = side
-        metrics = dict(m.metrics)
+        metrics = dict(j.metrics)
         metrics["extension_frac"] = ext
         metrics["view_yaw_deg"] = gate.yaw_deg
         was_in_rep = self.reps_machine.in_rep
         event = self.reps_machine.update(core.t, core.dt, ext, evidence.value if evidence else None,
-                                         m.armed and m.posture, evidence_ext)
+                                         j.armed and m.posture, evidence_ext)
         if self.reps_machine.in_rep and not was_in_rep:
             self._hold_judged = {}  # a new rep: an attempt that never became a rep leaves nothing behind
             self._hold_progress = []
         judging = gate.form_ok and m.posture
-        active = core.update_faults(m.mags if judging else {}, judging)
+        active = core.update_faults(j.mags if judging else {}, judging)
         if judging and self.reps_machine.hold_phase is Phase.HOLDING:
-            v = m.progress.get("lowest_leg_deg", math.nan)
+            v = j.progress.get("lowest_leg_deg", math.nan)
             if math.isfinite(v):
                 self._hold_progress.append(v)
             for rule in core.rules:
                 n = self._hold_judged.setdefault(rule.cue.code, [0, 0])
-                n[0] += math.isfinite(m.mags.get(rule.cue.code, math.nan))
+                n[0] += math.isfinite(j.mags.get(rule.cue.code, math.nan))
                 n[1] += 1
         if judging and not active and (m.posture or self.reps_machine.in_rep):
             self.good_form_s += core.dt
@@ -272,4 +290,4 @@ def frac(value: float, lo: float, hi: float) -> float:
     return (value - lo) / (hi - lo) if math.isfinite(value) else float("nan")
 
 
-__all__ = ["CueSchedulerConfig", "ExtensionChecker", "GateConfig", "Measure", "RepConfig", "frac"]
+__all__ = ["CueSchedulerConfig", "ExtensionChecker", "GateConfig", "Judged", "Measure", "RepConfig", "frac"]

@@ -175,6 +175,11 @@ class PlankChecker:
 
     # -- measurement -------------------------------------------------------------------------
     def measure(self, frame: PoseFrame, near, side_on: bool = True) -> dict[str, float]:
+        """Pure: this frame's plank angles on the ``near`` side (degrees; lifts as shares of shoulder
+        height). The line is measured both ways, to the ankle (``*_full``) and to the knee (``*_knees``);
+        :meth:`update` picks one by the knees-down state. ``knees_signal`` feeds that state: the knee
+        angle where the knee rests near the floor line, else 180 (a knee held off the floor, or an oblique
+        view where knee height cannot be trusted, is never "knees down")."""
         c = self.config
         vis = c.gate.min_distal_visibility
         sh = near_point(frame, "shoulder", near)
@@ -193,23 +198,29 @@ class PlankChecker:
         # A knee held off the floor is never "knees down", however bent it reads.
         # Off side-on (oblique) the knee height is not trustworthy: full plank assumed.
         signal = knee_angle if side_on and (math.isnan(knee_lift) or knee_lift < c.max_knee_lift_knees) else 180.0
-        knees = self._knees.update(signal, frame.timestamp_s)
-        end = knee if knees else ankle
-        # Floor line: through the arm's support and the knee (on the knees) or the ankle.
-        sh_h = g.signed_offset_px(sh, support, end, up)
-        hip_lift = g.signed_offset_px(hip, support, end, up) / sh_h if sh_h > 0 else float("nan")
-        return {
-            "hip_lift": hip_lift,
-            "hip_deviation_deg": g.signed_deviation_deg(sh, hip, end),
+        out = {
             # The ear below the hip->shoulder line extended: the shoulder sits above the hip-ear line.
             "head_drop_deg": -g.signed_deviation_deg(hip, sh, ear),
             "knee_angle_deg": knee_angle,
+            "knees_signal": signal,
             "elbow_angle_deg": g.joint_angle_deg(sh, elbow, wrist),
             "trunk_incline_deg": abs(g.elevation_deg(hip, sh)),
             "arm_stack_deg": g.elevation_deg(elbow, sh),
-            "knees": 1.0 if knees else 0.0,
             "knee_lift": knee_lift,
         }
+        for name, end in (("full", ankle), ("knees", knee)):
+            # Floor line: through the arm's support and the ankle (full plank) or the knee (on the knees).
+            h = g.signed_offset_px(sh, support, end, up)
+            out[f"hip_lift_{name}"] = g.signed_offset_px(hip, support, end, up) / h if h > 0 else float("nan")
+            out[f"hip_deviation_deg_{name}"] = g.signed_deviation_deg(sh, hip, end)
+        return out
+
+    def _line(self, m: dict[str, float], t_s: float) -> dict[str, float]:
+        """State step: the knees-down switch, then the measured line of that variant."""
+        knees = self._knees.update(m["knees_signal"], t_s)
+        v = "knees" if knees else "full"
+        return {**m, "knees": 1.0 if knees else 0.0, "hip_lift": m[f"hip_lift_{v}"],
+                "hip_deviation_deg": m[f"hip_deviation_deg_{v}"]}
 
     def _in_position(self, m: dict[str, float]) -> float:
         c = self.config
@@ -265,7 +276,7 @@ class PlankChecker:
             self.current_hold_s = 0.0
             cue = core.pick_cue([gate.cue] if gate.cue else [], False)
             return self._verdict(frame, False, metrics, (), cue, Phase.CANT_JUDGE)
-        m = self.measure(frame, gate.near, gate.form_ok)
+        m = self._line(self.measure(frame, gate.near, gate.form_ok), core.t)
         metrics.update(hip_deviation_deg=m["hip_deviation_deg"], head_drop_deg=m["head_drop_deg"])
         in_pos = self._position.update(self._in_position(m), core.t)
         if not in_pos:

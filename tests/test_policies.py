@@ -6,6 +6,8 @@ import dataclasses
 import json
 import math
 
+import pytest
+
 from exercises.base import ExerciseSummary, Fault, FaultCode
 from exercises.gate import ViewGate, nearer_side
 from exercises.metrics import near_side
@@ -59,3 +61,27 @@ def test_summary_record_is_one_json_shape_for_report_history_and_eval():
     assert list(d["extra"]["not_checked"]) == ["hip_rotation"]
     json.dumps(d, allow_nan=False)  # strict JSON
     assert summary_details(s) == d
+
+
+@pytest.mark.parametrize("exercise", ["plank", "dead_bug", "bird_dog"])
+def test_measure_is_pure_extra_calls_change_no_verdict(exercise):
+    """``measure`` reads only the frame: calling it again (either side as near) between updates changes
+    nothing the checker says; arming, baselines and the knees switch live in the state machine's steps."""
+    from exercises.registry import get_exercise
+    from tests.synthetic import bird_dog_frame, dead_bug_frame, rep_schedule, sequence
+
+    sched = rep_schedule(("left", "right"))
+    make = {"plank": lambda t: plank_frame(t, sag_deg=12.0 if 3.0 <= t < 5.0 else 0.0, knees=t >= 6.0),
+            "dead_bug": lambda t: dead_bug_frame(t, *sched(t)),
+            "bird_dog": lambda t: bird_dog_frame(t, *sched(t), roll_deg=10.0 * sched(t)[1])}[exercise]
+    frames = sequence(make, 14.0)
+    plain, probed = get_exercise(exercise).make_checker(), get_exercise(exercise).make_checker()
+    for f in frames:
+        a = plain.update(f)
+        for near in (Side.LEFT, Side.RIGHT):
+            first, again = probed.measure(f, near), probed.measure(f, near)
+            assert repr(first) == repr(again)  # same frame, same answer (NaN-safe comparison)
+        b = probed.update(f)
+        assert (a.phase, a.active_faults, dict(a.reps_by_side), a.hold_s) == \
+            (b.phase, b.active_faults, dict(b.reps_by_side), b.hold_s)
+    assert plain.summary().to_dict() == probed.summary().to_dict()
