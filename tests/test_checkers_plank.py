@@ -87,7 +87,11 @@ def test_head_drop_measured_from_the_holds_own_neck_line():
     # A steady neck reading 17 deg (how MediaPipe reads some bodies' neutral neck) is not a fault ...
     _, verdicts, _ = run(sequence(lambda t: plank_frame(t, head_drop_deg=17.0), 8.0))
     assert not any("head_drop" in v.active_faults for v in verdicts)
-    assert verdicts[-1].metrics["head_reference_deg"] == pytest.approx(12.0)  # the start, capped
+    assert verdicts[-1].metrics["head_drop_deg"] == pytest.approx(0.0, abs=0.5)  # measured from the start
+    # ... a drop from that start is (the head's pitch against the trunk, about 1:1 with the neck) ...
+    _, verdicts, s = run(sequence(lambda t: plank_frame(t, head_drop_deg=17.0 if t < 4.0 else 29.0), 8.0))
+    assert [f.type for f in s.faults] == ["head_drop"] and s.faults[0].start_s >= 4.0
+    assert verdicts[-1].metrics["head_drop_deg"] == pytest.approx(12.0, abs=0.5)
     # ... but a head hanging from the start cannot hide behind its own start line.
     _, verdicts, s = run(sequence(lambda t: plank_frame(t, head_drop_deg=25.0), 8.0))
     assert any(f.type == "head_drop" for f in s.faults)
