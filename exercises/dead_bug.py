@@ -78,7 +78,9 @@ class DeadBugConfig:
     fault_min_on_s: float = 0.05  # landmarks are One-Euro smoothed already; hysteresis + min_off keep it steady
     fault_min_off_s: float = 0.3
     hold_target_s: float = 2.0
-    reps: RepConfig = field(default_factory=RepConfig)
+    reps: RepConfig = field(default_factory=lambda: RepConfig(full_frac=0.75, full_exit_frac=0.65))  # a high
+    #   straight leg (45 deg) reads 0.72-0.79 of the tabletop-to-30-deg range; corpus train: full at 0.8 left
+    #   4 complete reps incomplete, at 0.75 2 (reps exact per side 14 -> 15 of 20)
     gate: GateConfig = field(default_factory=GateConfig)
     cues: CueSchedulerConfig = field(default_factory=CueSchedulerConfig)
 
