@@ -26,7 +26,7 @@ import enum
 import math
 import threading
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -222,7 +222,7 @@ class GuidedStatus:
     utterances: tuple[Utterance, ...] = ()  # the newest ones (ids increase)
     sets: tuple[SetSummary, ...] = ()
     t_s: float = 0.0
-    history: tuple[Phase, ...] = ()  # every phase entered so far, in order
+    history: tuple[Phase, ...] = ()  # the phases entered, in order (the last KEEP_HISTORY)
 
     @property
     def finished(self) -> bool:
@@ -242,6 +242,7 @@ class VoicePolicy:
 
 
 KEEP_UTTERANCES = 20
+KEEP_HISTORY = 50  # phases kept for the status (a person stepping in and out of view adds two each time)
 
 
 class GuidedSet:
@@ -253,12 +254,15 @@ class GuidedSet:
         self.key = uuid.uuid4().hex[:12]  # names this session's utterance ids for a speaker
         self._lock = threading.Lock()
         self._phase = Phase.POSITION
-        self._history: list[Phase] = [Phase.POSITION]
+        self._history: deque[Phase] = deque([Phase.POSITION], maxlen=KEEP_HISTORY)
         self._phase_t: float | None = None
         self._t = 0.0
         self._set = 1
         self._next_id = 1
-        self._utter: list[Utterance] = []
+        self._utter: deque[Utterance] = deque(maxlen=KEEP_UTTERANCES)
+        # The status's tuples, rebuilt only when they change (not on every frame):
+        self._utter_t: tuple[Utterance, ...] = ()
+        self._history_t: tuple[Phase, ...] = tuple(self._history)
         self._sets: list[SetSummary] = []
         self._windows: list[tuple[float, float]] = []  # (start, end) media s of each set's active part
         self._ready_since: float | None = None
@@ -291,11 +295,12 @@ class GuidedSet:
     def _say(self, text: str, kind: str, t: float) -> None:
         self._utter.append(Utterance(self._next_id, text, kind, t))
         self._next_id += 1
-        del self._utter[:-KEEP_UTTERANCES]
+        self._utter_t = tuple(self._utter)
 
     def _enter(self, phase: Phase, t: float) -> None:
         self._phase, self._phase_t = phase, t
         self._history.append(phase)
+        self._history_t = tuple(self._history)
 
     def _since(self, t: float) -> float:
         return t - (self._phase_t if self._phase_t is not None else t)
@@ -526,8 +531,8 @@ class GuidedSet:
             reps_by_side={k: self._good[k] for k in SIDES}, attempts_by_side={k: self._attempts[k] for k in SIDES},
             hold_s=self._hold_now, hold_target_s=tg.hold_s, countdown_left=countdown_left, rest_left_s=rest_left,
             headline=headline, cue=self._cue if ph in (Phase.POSITION, Phase.COUNTDOWN, Phase.ACTIVE) else "",
-            cue_severity=self._cue_sev, utterances=tuple(self._utter), sets=tuple(self._sets), t_s=t,
-            history=tuple(self._history))
+            cue_severity=self._cue_sev, utterances=self._utter_t, sets=tuple(self._sets), t_s=t,
+            history=self._history_t)
 
     def status(self) -> GuidedStatus:
         with self._lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exercises.base import Cue, Fault, FrameVerdict, RepRecord, RepVerdict, Severity
-from formcoach.guided import PLANK_LEVELS, GuidedSet, Phase, SetTarget, VoicePolicy, fault_words, prescription
+from formcoach.guided import KEEP_HISTORY, PLANK_LEVELS, GuidedSet, Phase, SetTarget, VoicePolicy, fault_words, prescription
 
 DT = 1 / 30
 
@@ -232,6 +232,20 @@ def test_utterance_ids_increase_and_history_is_bounded():
     us = g.status().utterances
     ids = [u.id for u in us]
     assert ids == sorted(set(ids)) and len(us) <= 20 and ids[-1] > 40
+
+
+def test_phase_history_stays_bounded_when_someone_keeps_stepping_out_of_view():
+    # position -> countdown -> (out of view) position, again and again: the status copied for the page
+    # on every frame and poll must not grow with the session
+    g = GuidedSet(SetTarget("dead_bug", sets=1, reps_per_side=2))
+    f = Feeder(g)
+    for _ in range(100):
+        assert f.run(1.2).phase == Phase.COUNTDOWN
+        assert f.run(1.6, judgeable=False, phase="cant_judge").phase == Phase.POSITION
+    st = g.status()
+    assert len(st.history) == KEEP_HISTORY < 200
+    assert st.history[-2:] == (Phase.COUNTDOWN, Phase.POSITION)
+    assert len(st.utterances) <= 20
 
 
 def test_media_time_drives_everything_not_the_wall_clock():

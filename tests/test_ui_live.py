@@ -43,3 +43,44 @@ def test_set_words_and_rounded_table():
     (row,) = set_rows([s.to_dict()])
     assert row == {"set": 1, "complete": "yes", "left": 10, "right": 9, "tried": 21, "best hold (s)": 2.5,
                    "average hold (s)": 2.0, "faults": "lower back arching x2", "rest after (s)": 60}
+
+
+def test_coach_loop_renders_the_voice_feeder_once_per_new_utterance_not_per_poll(monkeypatch):
+    # The loop redraws the board every poll; the speech feeder (an iframe carrying the speaker script)
+    # must be rendered only when the guided set has something new to say.
+    import ui.live as live
+
+    g = GuidedSet(SetTarget("dead_bug", sets=1, reps_per_side=2))
+    fed: list[list[int]] = []
+    monkeypatch.setattr(live, "speak_queue", lambda key, us, muted: fed.append([u.id for u in us]))
+    boards: list[str] = []
+    monkeypatch.setattr(live, "coach_html", lambda status, gs, spec: boards.append(gs.phase.value) or "")
+    t = [0.0]
+
+    def poll(_s):  # one poll = 0.3 s of media time, in position: the countdown starts and speaks
+        for _ in range(9):
+            g.feed(t[0], FrameVerdict(t[0], True, {}, (), None, {}, 0.0, 0.0, "rest"))
+            t[0] += 1 / 30
+
+    monkeypatch.setattr(live.time, "sleep", poll)
+
+    class Ctx:
+        polls = 0
+
+        @property
+        def state(self):
+            self.polls += 1
+            return type("S", (), {"playing": self.polls <= 40})()
+
+    class Coach:
+        exercise, started, finished, guided = "dead_bug", True, False, g
+
+        def status(self):
+            return _status()
+
+    live.coach_loop(None, Ctx(), Coach(), None, False, live.st.empty())
+    assert len(boards) == 40  # redrawn every poll
+    said = [u.id for u in g.status().utterances]
+    assert said[-1] >= 4  # "get into position", 3, 2, 1, Go! ...
+    assert 2 <= len(fed) < 10 and fed[-1][-1] == said[-1]
+    assert all(a[-1] < b[-1] for a, b in zip(fed, fed[1:]))  # each render brings something new
