@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from exercises.base import Cue, Fault, FrameVerdict, RepRecord, RepVerdict, Severity
-from formcoach.guided import KEEP_HISTORY, PLANK_LEVELS, GuidedSet, Phase, SetTarget, VoicePolicy, fault_words, prescription
+from formcoach.guided import (
+    KEEP_HISTORY,
+    PLANK_LEVELS,
+    GuidedSet,
+    Phase,
+    SetTarget,
+    VoicePolicy,
+    fault_words,
+    prescription,
+)
 
 DT = 1 / 30
 
