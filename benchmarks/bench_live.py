@@ -75,7 +75,9 @@ def main() -> int:
     early, late = statistics.median(lat[:q]), statistics.median(lat[-q:])
     frames = rows[-1][1].frames - rows[0][1].frames
     other = [u.other for _, _, u in rows]
-    quiet = [(sb.fps, sb.latency_ms) for _, sb, u in rows if u.other < QUIET and math.isfinite(sb.latency_ms)]
+    # quiet: this sample's and the one before's interval (the latency figure covers the last ~10 s)
+    quiet = [(sb.fps, sb.latency_ms) for i, (_, sb, u) in enumerate(rows)
+             if max(u.other, rows[i - 1][2].other if i else 0.0) < QUIET and math.isfinite(sb.latency_ms)]
     span = rows[-1][0] - rows[0][0]
     recv = (v1["total"] - v0["total"]) / max(v1["t"] - v0["t"], 1e-6)
     print(f"\nclip {a.clip.name} at {a.camera_fps:.0f} fps, {a.seconds:.0f} s, lite model, 2 cores shared")
@@ -90,7 +92,8 @@ def main() -> int:
     if len(quiet) < len(rows):
         if quiet:
             qq = max(1, len(quiet) // 4)
-            print(f"quiet samples only (other < {QUIET} cores, {len(quiet)} of {len(rows)}): mean fps "
+            print(f"quiet samples only (other < {QUIET} cores over the last 2 intervals, {len(quiet)} of "
+                  f"{len(rows)}): mean fps "
                   f"{statistics.mean(f for f, _ in quiet):.1f}, latency median first quarter "
                   f"{statistics.median(x for _, x in quiet[:qq]):.0f} ms, last quarter "
                   f"{statistics.median(x for _, x in quiet[-qq:]):.0f} ms")
