@@ -14,7 +14,8 @@ Metrics (degrees, NaN when not measurable), all on the body side nearest the cam
   and camera (82-125 deg on the corpus), so the drop is measured from the hold's own start
   (``head_reference_deg``, the median of its first ``pike_baseline_s``). A head already hanging at the
   start cannot hide: the hip-shoulder-ear bend (neutral necks read -20..+19 deg across real and
-  rendered planks) beyond ``neck_bend_allow_deg`` counts as a drop too (``neck_bend_deg``).
+  rendered planks) beyond ``neck_bend_allow_deg`` counts as a drop too (``neck_bend_deg``). The neck
+  is judged only while the hip line is straight (no sag or pike beyond its off threshold).
 * ``view_yaw_deg``: how far the camera is from side-on (see ``exercises.gate``).
 
 In position ("holding") when the trunk is roughly horizontal, the shoulder is stacked over the
@@ -321,8 +322,11 @@ class PlankChecker:
         metrics["pike_reference_deg"] = ref = self.pike_reference_deg
         metrics["head_reference_deg"] = head_ref = self.head_reference_deg
         sag = dev - self.knees_sag_reference_deg if m["knees"] > 0 else dev
-        mags = {FaultCode.HIP_SAG: sag, FaultCode.HIP_PIKE: ref - dev,
-                FaultCode.HEAD_DROP: self._head_drop(m, head_ref)}
+        mags = {FaultCode.HIP_SAG: sag, FaultCode.HIP_PIKE: ref - dev}
+        # The neck is judged while the hip line is straight: the trunk line the head is measured against
+        # turns when the hips sag or pike (corpus train: sags read as head drops), and the hips come first.
+        if not (sag > c.hip_sag_off_deg or ref - dev > c.hip_pike_off_deg):
+            mags[FaultCode.HEAD_DROP] = self._head_drop(m, head_ref)
         metrics["head_drop_deg"] = m["head_pitch_deg"] - head_ref
         # Faults only while this very frame looks like a plank (not mid-transition).
         active = core.update_faults(mags, gate.form_ok and self._in_position(m) == 1.0)

@@ -24,7 +24,9 @@ Scoring conventions (media seconds; a frame stands for the time until the next o
   on its own, so a view that hides a fault is never mistaken for a clean rep.
 * Onset = first active frame in ``[start_s - ramp_s, end_s]`` minus ``start_s``.
 * Clean time = judgeable time outside every fault window widened by its ramps and
-  ``FAULT_MARGIN_S``; the false-cue share is the part of it with any fault active.
+  ``FAULT_MARGIN_S``; the false-cue share is the part of it with any fault active. Inside those
+  windows, "other fault cued" is the judgeable time with a fault active that is not labelled
+  there (a sag read as a head drop).
 * Reps exact per side: predicted completed reps per side equal the label's. Hold error: plank
   time in position, or each labelled rep's hold against the overlapping predicted rep's.
   Good-form error: predicted minus labelled good-form seconds (rep exercises: time the checker
@@ -199,6 +201,20 @@ def score_corpus_clip(label: dict, poses: Sequence) -> dict[str, Any]:
             false += dt
             for k in v.active_faults:
                 false_types[k] += dt
+    # Inside fault windows: time another posture fault is cued that is not labelled there (a sag that
+    # reads as a head drop is a wrong verdict too, and the clean-time share cannot see it).
+    spans = [(f["type"], f["start_s"] - f.get("ramp_s", 0.0) - FAULT_MARGIN_S,
+              f["end_s"] + f.get("ramp_s", 0.0) + FAULT_MARGIN_S) for f in label["faults"]]
+    fault_t = wrong = 0.0
+    for t, dt, v in steps:
+        inside = {k for k, lo, hi in spans if lo <= t <= hi}
+        if not inside or not v.judgeable:
+            continue
+        fault_t += dt
+        if any(k not in inside for k in v.active_faults):
+            wrong += dt
+    res["fault_time_s"] = round(fault_t, 3)
+    res["wrong_fault_s"] = round(wrong, 3)
     res["clean_s"] = round(clean, 3)
     res["false_cue_s"] = round(false, 3)
     res["false_cue_types"] = {k: round(v, 3) for k, v in sorted(false_types.items())}
@@ -313,6 +329,8 @@ def _clip_totals(rs: list[dict]) -> dict[str, Any]:
     rep = [r for r in rs if "reps_exact" in r]
     out = {"clips": len(rs), "clean_s": round(clean, 1),
            "false_cue_pct": _pct(sum(r["false_cue_s"] for r in rs), clean),
+           "wrong_fault_pct": _pct(sum(r.get("wrong_fault_s", 0.0) for r in rs),
+                                   sum(r.get("fault_time_s", 0.0) for r in rs)),
            "reps_exact": f"{sum(r['reps_exact'] for r in rep)}/{len(rep)}" if rep else None,
            "hold_mae_s": round(statistics.fmean(holds), 2) if holds else None,
            "hold_max_s": round(max(holds), 2) if holds else None,
@@ -434,10 +452,10 @@ def format_report(ev: dict) -> str:
         rush = tot.get("rushing_flagged")
         rows.append([ex, tot["clips"], tot["reps_exact"], tot["hold_mae_s"], tot["hold_max_s"], tot["good_form_mae_s"],
                      tot["false_cue_pct"], ", ".join(f"{k} {v}" for k, v in tot["false_cue_types_s"].items()) or "-",
-                     f"{rush['rushed_sets']} / {rush['other_sets']}" if rush else None])
+                     tot["wrong_fault_pct"], f"{rush['rushed_sets']} / {rush['other_sets']}" if rush else None])
     out.append(_table(["exercise", "clips", "reps exact/side", "hold err mean s", "hold err max s",
                        "good-form err mean s", "false cue % clean", "false cue s by type",
-                       "'rushing' reps: rushed / other sets"], rows))
+                       "other fault cued % of fault time", "'rushing' reps: rushed / other sets"], rows))
     for key, title in (("by_camera", "By camera (sorted by azimuth; + = towards the head)"), ("by_body", "By body")):
         out.append(f"\n{title}: recall of faults >= {SCORED_FROM_DEG:g} deg; false cue % of clean time; "
                    "reps exact per side")
@@ -500,9 +518,11 @@ def format_comparison(train: dict, val: dict) -> str:
                      f"{num(a.get('reps_exact'))} / {num(b.get('reps_exact'))}",
                      f"{num(a.get('hold_mae_s'))} / {num(b.get('hold_mae_s'))}",
                      f"{num(a.get('good_form_mae_s'))} / {num(b.get('good_form_mae_s'))}",
-                     f"{num(a.get('false_cue_pct'))} / {num(b.get('false_cue_pct'))}"])
+                     f"{num(a.get('false_cue_pct'))} / {num(b.get('false_cue_pct'))}",
+                     f"{num(a.get('wrong_fault_pct'))} / {num(b.get('wrong_fault_pct'))}"])
     out.append(_table(["exercise", "clips train / val", "reps exact/side train / val", "hold err mean s train / val",
-                       "good-form err mean s train / val", "false cue % clean train / val"], rows))
+                       "good-form err mean s train / val", "false cue % clean train / val",
+                       "other fault cued % of fault time train / val"], rows))
     return "\n".join(out)
 
 

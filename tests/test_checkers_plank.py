@@ -171,3 +171,26 @@ def test_knees_plank_sag_is_measured_from_the_holds_own_line_up_to_a_cap():
     _, _, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=8.0 if t < 4.0 else 16.0), 8.0))
     assert s.extra["variant"] == "knees"
     assert [f.type for f in s.faults] == ["hip_sag"] and s.faults[0].start_s >= 3.9
+
+
+def test_a_sag_or_pike_is_not_also_called_a_head_drop():
+    # The head is measured against the trunk line, which turns when the hips sag or pike; the hip fault is
+    # the one verdict (on corpus train a sag read as a head drop in 83 frames before this rule).
+    import dataclasses
+
+    import numpy as np
+
+    def head_still(t, sag):
+        """The hips sag (or pike) while the head stays where it was on screen, as in the corpus renders."""
+        bent, straight = plank_frame(t, sag_deg=sag if 3.0 <= t < 7.0 else 0.0), plank_frame(t)
+        xy = bent.xy.copy()
+        head = [int(lm) for lm in Landmark if lm <= Landmark.MOUTH_RIGHT]
+        xy[head] = straight.xy[head]
+        return dataclasses.replace(bent, xy=np.asarray(xy))
+
+    for sag in (20.0, -20.0):
+        _, verdicts, s = run(sequence(lambda t, sag=sag: head_still(t, sag), 10.0))
+        assert {f.type for f in s.faults} == {"hip_sag" if sag > 0 else "hip_pike"}
+    # A head drop with a straight hip line is still found.
+    _, _, s = run(sequence(lambda t: plank_frame(t, head_drop_deg=20.0 if t >= 3.0 else 0.0), 8.0))
+    assert {f.type for f in s.faults} == {"head_drop"}

@@ -24,6 +24,8 @@ from formcoach.live import LiveCoach
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT / "sample_videos" / "dead_bug_clean.mp4"
+# more clips played the browser's way: a fault found on upload must be found live, on the same reps
+MORE = {"bird_dog_leg_high": "bird_dog", "plank_sag": "plank"}
 FIRST_FRAME = ROOT / "tests" / "data" / "webrtc_first_frame_dead_bug_clean.png"
 STALL_S = 1.934  # the stall after the first frame, as measured on the live page
 
@@ -45,14 +47,14 @@ def _vp8_round_trip(frames, bitrate: int = 600_000):
         return [f.to_ndarray(format="bgr24") for f in inp.decode(video=0)]
 
 
-def _clip():
-    with av.open(str(CLIP)) as inp:
+def _clip(clip: Path = CLIP):
+    with av.open(str(clip)) as inp:
         return [(float(f.time), f.to_ndarray(format="bgr24")) for f in inp.decode(video=0)]
 
 
-def _browser_frames(seed: int = 7):
+def _browser_frames(seed: int = 7, clip: Path = CLIP):
     """(media time s, BGR image) as the live page receives the clip: see the module docstring."""
-    src = _clip()
+    src = _clip(clip)
     decoded = _vp8_round_trip([img for _, img in src])
     rnd = random.Random(seed)
     out = [(0.0, cv2.imread(str(FIRST_FRAME)))]
@@ -72,6 +74,9 @@ def _stalled_start_frames():
 
 
 def _compare(upload, live):
+    for name, s in (("upload", upload), ("live", live)):
+        print(f"\n{s.exercise} {name:6s}: reps {dict(s.reps_by_side)} holds {[round(r.hold_s, 2) for r in s.reps]} "
+              f"faulty {[r.verdict.value != 'good' for r in s.reps]} faults {sorted({f.type.value for f in s.faults})}")
     assert live.reps_by_side == upload.reps_by_side
     assert [r.side for r in live.reps if r.verdict.value != "incomplete"] == \
         [r.side for r in upload.reps if r.verdict.value != "incomplete"]
@@ -87,8 +92,8 @@ def upload():
     return analyze_video(CLIP, AnalysisOptions(exercise="dead_bug", people_check_interval_s=None)).summary
 
 
-def _live(frames):
-    coach = LiveCoach("dead_bug", people_check_interval_s=None)
+def _live(frames, exercise: str = "dead_bug"):
+    coach = LiveCoach(exercise, people_check_interval_s=None)
     for t, img in frames:
         coach.process_image(img, 100.0 + t)  # media time from the stream's pts (any origin)
     return coach.finish()
@@ -101,3 +106,23 @@ def test_clip_gives_the_same_reps_holds_and_faults_live_and_on_upload(upload):
 
 def test_a_blurred_first_frame_and_a_stall_do_not_lock_tracking_onto_a_wrong_pose(upload):
     _compare(upload, _live(_stalled_start_frames()))
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_faults_found_on_upload_are_found_live_on_the_same_reps(name):
+    clip, exercise = ROOT / "sample_videos" / f"{name}.mp4", MORE[name]
+    upload = analyze_video(clip, AnalysisOptions(exercise=exercise, people_check_interval_s=None)).summary
+    live = _live(_browser_frames(clip=clip), exercise)
+    assert upload.faults, "the clip shows a fault on upload"
+    if exercise == "plank":
+        print(f"\nplank: upload hold {upload.hold_s:.2f} s faults "
+              f"{[(f.type.value, round(f.start_s, 1), round(f.end_s, 1)) for f in upload.faults]}\n"
+              f"       live   hold {live.hold_s:.2f} s faults "
+              f"{[(f.type.value, round(f.start_s - STALL_S, 1), round(f.end_s - STALL_S, 1)) for f in live.faults]}")
+        assert live.hold_s == pytest.approx(upload.hold_s, abs=0.3 + STALL_S * 0)  # the stall is not held
+        assert [f.type for f in live.faults] == [f.type for f in upload.faults]
+        for a, b in zip(upload.faults, live.faults, strict=True):
+            assert b.start_s - STALL_S == pytest.approx(a.start_s, abs=0.3)
+            assert b.end_s - STALL_S == pytest.approx(a.end_s, abs=0.3)
+    else:
+        _compare(upload, live)
