@@ -24,7 +24,9 @@ EXERCISES: dict[str, ExerciseSpec] = {
             "setup": _SIDE_SETUP,
             "checks": ("Hip line: the bend at the hips from the shoulder-ankle line (shoulder-knee on your knees); "
                        "sagging (+) or piked (-) hips. Neck: the head dropping toward the floor from where it "
-                       "was when you got into position (held for more than a moment). Forearm, "
+                       "was when you got into position (held for more than a moment), judged while the hip line is "
+                       "straight (the hips come first). A deep sag with your knees still off the floor is a sag, "
+                       "not the end of the hold. Forearm, "
                        "straight-arm and knees-down planks are recognised. Time in position and time with good form."),
             "targets": ("One straight line from shoulders to heels, neck long, breathe steadily. Build up from "
                         "15-30 s on the knees to 45 s, then 60 s; progress by no more than about 10 % a week. "
@@ -40,8 +42,8 @@ EXERCISES: dict[str, ExerciseSpec] = {
             "views": _VIEWS.format(side="reps per side, holds, rushing and your lowest leg angle; the lower-back "
                                         "arch is not checked from any view."),
             "setup": _SIDE_SETUP + " Lie on your back with hips and knees at 90 degrees and arms to the ceiling.",
-            "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach out and return. Hold at "
-                       "full reach, rushing, and reaches that stop short. Each rep records your lowest controlled "
+            "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach out and return. The hold "
+                       "(the time the limbs stay still at full reach), rushing, and reaches that stop short. Each rep records your lowest controlled "
                        "leg angle as progress: a low leg with a flat back is correct, harder form, never a fault. "
                        "Lower-back arching is NOT checked (see below)."),
             "targets": ("Slow: about 4 s out, hold 2 s, 4 s back. Keep the lower back gently on the floor and stop "
