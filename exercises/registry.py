@@ -43,7 +43,8 @@ EXERCISES: dict[str, ExerciseSpec] = {
                                         "arch is not checked from any view."),
             "setup": _SIDE_SETUP + " Lie on your back with hips and knees at 90 degrees and arms to the ceiling.",
             "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach out and return. The hold "
-                       "(the time the limbs stay still at full reach), rushing, and reaches that stop short. Each rep records your lowest controlled "
+                       "(the time the limbs stay still at full reach), rushing, and reaches that stop short. "
+                       "Each rep records your lowest controlled "
                        "leg angle as progress: a low leg with a flat back is correct, harder form, never a fault. "
                        "Lower-back arching is NOT checked (see below)."),
             "targets": ("Slow: about 4 s out, hold 2 s, 4 s back. Keep the lower back gently on the floor and stop "
