@@ -402,6 +402,13 @@ class RepMachine:
             return None
         return self._event(self._back_at)
 
+    def confirm_pending(self) -> RepEvent | None:
+        """End the rep that is back at rest but not yet confirmed (the view was lost just after the limb
+        came back): the return already happened, so the rep counts now rather than at the end of the set."""
+        if self.phase is Phase.REST or self._back_at is None:
+            return None
+        return self._finish(self._back_at)
+
     def _finish(self, t_s: float) -> RepEvent | None:
         ev = self._event(t_s)
         self._back_at = None

@@ -165,7 +165,10 @@ class ExtensionChecker:
         if not gate.judgeable:
             core.stop_faults()
             cue = core.pick_cue([gate.cue] if gate.cue else [], False)
-            return self._verdict(frame, False, {"view_yaw_deg": gate.yaw_deg}, (), cue, Phase.CANT_JUDGE, None, False)
+            done = self.reps_machine.confirm_pending()  # back at rest, then out of view: the rep is done
+            record = self._record(done) if done is not None else None
+            return self._verdict(frame, False, {"view_yaw_deg": gate.yaw_deg}, (), cue, Phase.CANT_JUDGE, record,
+                                 False)
         m = self.measure(frame, gate.near)
         j = self.judge(m, gate.near, self.moving if self.reps_machine.in_rep else None, core.t)
         evidence, evidence_ext, side, ext = self._pick_side(m, gate.near)

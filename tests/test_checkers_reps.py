@@ -178,3 +178,19 @@ def test_a_rule_whose_metric_is_never_measured_is_refused_at_construction():
     with pytest.raises(ValueError, match="hip_sag"):
         Wrong()
     DeadBugChecker(DeadBugConfig(check_arch=True))  # the real rule is measured: accepted
+
+
+def test_a_rep_back_at_rest_counts_when_the_view_is_lost_right_after():
+    # The leg came back to rest and the person stepped out of view before the rest was confirmed
+    # (min_rest_s): the return happened, so the rep is counted at once, not only in the final summary.
+    from exercises.pose import PoseFrame
+
+    sched = rep_schedule(("left",), rest_s=0.05)
+    end = 1.0 + 1.5 + 2.0 + 1.5 + 0.1  # lead-in, out, hold, back, a moment at rest
+    frames = sequence(lambda t: dead_bug_frame(t, *sched(t)), end)
+    frames += [PoseFrame.empty(end + i / 30, frames[0].image_wh) for i in range(15)]
+    checker = DeadBugChecker()
+    verdicts = [checker.update(f) for f in frames]
+    assert verdicts[-1].reps_by_side == {"left": 1, "right": 0}
+    assert checker.summary().reps_by_side == {"left": 1, "right": 0}
+    assert sum(v.rep_completed is not None for v in verdicts) == 1

@@ -80,7 +80,13 @@ def test_damaged_streams_keep_counts_sane(name, seed, damage, rate):
         assert v.hold_s >= 0 and math.isfinite(v.hold_s)
         assert v.cue is None or isinstance(v.cue.severity, Severity)
     s = checker.summary()
-    assert dict(s.reps_by_side) == {k: n for k, n in last_reps.items() if k in s.reps_by_side}
+    shown = {k: n for k, n in last_reps.items() if k in s.reps_by_side}
+    extra = {k: s.reps_by_side[k] - shown[k] for k in shown}
+    # The summary equals what was shown, except a rep whose return to rest the stream ended too soon to
+    # confirm (under min_rest_s before the last frame): the summary counts it, once.
+    assert all(d >= 0 for d in extra.values()) and sum(extra.values()) <= 1, (extra, shown)
+    if sum(extra.values()):
+        assert s.reps[-1].end_s >= prev.timestamp_s - checker.config.reps.min_rest_s - 1e-6
     assert 0 <= s.cant_judge_s <= 16 + 1e-6
     assert 0 <= s.good_form_s <= s.hold_s + 1e-6 or not EXERCISES[name].timed
     assert all(r.end_s >= r.start_s for r in s.reps)
