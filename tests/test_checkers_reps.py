@@ -186,7 +186,7 @@ def test_a_rep_back_at_rest_counts_when_the_view_is_lost_right_after():
     from exercises.pose import PoseFrame
 
     sched = rep_schedule(("left",), rest_s=0.05)
-    end = 1.0 + 1.5 + 2.0 + 1.5 + 0.1  # lead-in, out, hold, back, a moment at rest
+    end = 5.6  # the leg falls back below the rest level at 5.53 s (lead-in 1, out 1.5, hold 2, back 1.5)
     frames = sequence(lambda t: dead_bug_frame(t, *sched(t)), end)
     frames += [PoseFrame.empty(end + i / 30, frames[0].image_wh) for i in range(15)]
     checker = DeadBugChecker()
