@@ -214,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("formcoach: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`formcoach report --list | head`): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not raise again
+        return 0
     except Exception as e:  # noqa: BLE001 - one line for users; details on request
         if os.environ.get("FORMCOACH_DEBUG"):
             raise

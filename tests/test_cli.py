@@ -126,3 +126,16 @@ def test_an_output_that_is_the_input_or_another_output_is_refused(tmp_path, flag
     assert "the input video" in lines[0] or "twice" in lines[0]
     assert (tmp_path / "in.mp4").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "link.mp4", "sub"]
+
+
+def test_a_reader_that_goes_away_is_not_an_error():
+    # `formcoach ... | head -1`: the pipe closes while formcoach is still writing (here the eval's JSON,
+    # megabytes, to stdout; `report --list` on a long history is the everyday case).
+    p = subprocess.Popen([sys.executable, "-m", "formcoach", "eval", "corpus", "--split", "all", "--json",
+                          "/dev/stdout"],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err and "error" not in err.lower(), err
