@@ -253,9 +253,16 @@ def access_gate() -> None:
         password = st.text_input("Password", type="password")
         sent = st.form_submit_button("Open formcoach")
     if sent:
+        client = st.context.ip_address
+        wait = access.THROTTLE.wait_s(client)
+        if wait > 0:
+            st.error(f"Too many wrong passwords: try again in {wait:.0f} s.")
+            st.stop()
         if gate.admits(password):
+            access.THROTTLE.succeeded(client)
             st.session_state[ACCESS_KEY] = True
             st.rerun()
+        access.THROTTLE.failed(client)
         st.error("Wrong password.")
     st.stop()
 

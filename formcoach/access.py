@@ -14,7 +14,10 @@ beside ``app.py``'s working folder, or ``~/.streamlit/secrets.toml``)::
     password_hash = "scrypt$16384$8$1$<salt, base64>$<key, base64>"
 
 ``python -m formcoach.access`` asks for a password twice and prints that line. Checking costs one
-scrypt (about 50 ms, 16 MB) and compares in constant time (:func:`hmac.compare_digest`).
+scrypt (about 50 ms, 16 MB) and compares in constant time (:func:`hmac.compare_digest`). Wrong
+passwords are throttled per client address (:class:`PasswordThrottle`): after ``FREE_ATTEMPTS`` in a
+row each further try waits, from ``FIRST_LOCK_S`` doubling up to ``MAX_LOCK_S``, so the password cannot
+be guessed at scrypt speed from the network; a right password clears the count.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ import hmac
 import ipaddress
 import os
 import sys
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -40,6 +45,47 @@ SALT_BYTES, KEY_BYTES = 16, 32
 MIN_PASSWORD_CHARS = 8
 HOW_TO_SET = ("run `python -m formcoach.access`, put the line it prints under [formcoach] in "
               ".streamlit/secrets.toml, and restart formcoach")
+
+
+FREE_ATTEMPTS = 5  # wrong passwords in a row before the first wait
+FIRST_LOCK_S = 30.0
+MAX_LOCK_S = 900.0
+FORGET_AFTER_S = 3600.0  # a client quiet this long starts afresh
+
+
+class PasswordThrottle:
+    """Wrong-password bookkeeping per client (its address; one shared key when unknown), thread-safe.
+
+    ``wait_s(client)`` is how long that client must wait before its next try may be checked (0: now);
+    ``failed(client)`` records a wrong password, ``succeeded(client)`` clears the record. ``clock`` returns
+    seconds (monotonic)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state: dict[str, tuple[int, float]] = {}  # client -> (wrong in a row, time of the last)
+
+    def wait_s(self, client: str | None) -> float:
+        with self._lock:
+            n, last = self._state.get(client or "?", (0, -FORGET_AFTER_S))
+            if n < FREE_ATTEMPTS:
+                return 0.0
+            lock = min(MAX_LOCK_S, FIRST_LOCK_S * 2 ** (n - FREE_ATTEMPTS))
+            return max(0.0, last + lock - self._clock())
+
+    def failed(self, client: str | None) -> None:
+        with self._lock:
+            now = self._clock()
+            self._state = {k: v for k, v in self._state.items() if now - v[1] < FORGET_AFTER_S}
+            n, _ = self._state.get(client or "?", (0, now))
+            self._state[client or "?"] = (n + 1, now)
+
+    def succeeded(self, client: str | None) -> None:
+        with self._lock:
+            self._state.pop(client or "?", None)
+
+
+THROTTLE = PasswordThrottle()  # the server's one throttle (every session of the Streamlit process)
 
 
 class AccessError(ValueError):
