@@ -14,8 +14,10 @@ and only the unfinished videos are analysed again. A bad video gives an error ro
 on; errors from a crashed worker or an unexpected exception are retried by the next run.
 
 Videos are handed out largest first (by file size) so that the last minutes are not one long video
-on one worker while the others idle. Each Ray worker keeps its pose models for its videos, and is
-replaced by a fresh process after ``RECYCLE_AFTER`` videos (its memory grows slowly otherwise).
+on one worker while the others idle. Each Ray worker keeps its pose models for its videos and gives
+the heap memory a video freed back after it (``workers.release_freed_heap``: without that its memory
+grew 0.3-1.7 MB a video); a worker is replaced by a fresh process after ``RECYCLE_AFTER`` videos only
+as a safety net against a leak in a native library on other footage.
 """
 
 from __future__ import annotations
@@ -273,7 +275,7 @@ def run_batch(input_path: str | os.PathLike, out_dir: str | os.PathLike, options
                         rows=rows, table_parquet=pq_path, table_csv=csv_path)
 
 
-RECYCLE_AFTER = 100  # videos per worker process before it is replaced (its memory grew 0.3-0.8 MB a video)
+RECYCLE_AFTER = 1000  # videos per worker process before it is replaced (a safety net; bench_batch.py: flat)
 
 
 def _schedule(ray, idle: list, todo: list[tuple[Job, str, str]], annotated: bool, new_worker=None,
@@ -281,7 +283,7 @@ def _schedule(ray, idle: list, todo: list[tuple[Job, str, str]], annotated: bool
     """Hand the jobs (already largest first) to idle actors; yield ``(job, sha, settings, result)`` as
     they finish. A call whose worker process died gives an error result marked for retry. With
     ``new_worker`` (a factory), an actor that has analysed ``recycle_after`` videos is replaced by a new
-    process: bench_batch.py measured a worker's memory growing over a long batch."""
+    process."""
     queue, running, done = list(todo), {}, {}
     recycle_after = RECYCLE_AFTER if recycle_after is None else recycle_after
     while queue or running:

@@ -237,6 +237,30 @@ def test_chunked_analysis_of_a_long_clip_equals_sequential(local_ray, long_clip)
 
 
 @pytest.mark.slow
+def test_a_workers_memory_does_not_grow_from_video_to_video(local_ray, tmp_path):
+    """Each video builds and frees a MediaPipe graph; glibc kept the freed memory in its arenas and a
+    worker's resident memory rose 1-2.5 MB a video (600 -> 650 MB from the 10th to the 30th two-second
+    clip) until the worker capped its arenas and gave the freed memory back after each video
+    (workers.limit_heap_arenas, release_freed_heap): then about +8 MB over these 15 videos, in +-10 MB
+    wobbles."""
+    from formcoach.workers import remote_worker_class
+
+    clip = concat_clips(tmp_path / "clip2s.mp4", [(sample_video("plank_clean.mp4"), 0.0, 2.0)])
+    worker = remote_worker_class(local_ray).remote(AnalysisOptions(exercise="plank"))
+    try:
+        rss = []
+        for _ in range(25):
+            r = local_ray.get(worker.analyze.remote(str(clip), None, False))
+            assert r["ok"], r
+            rss.append(r["rss_mb"])
+    finally:
+        local_ray.kill(worker)
+    # From videos 5-10 (the process's pools and caches filled) to videos 20-25; RSS wobbles +-10 MB
+    early, late = float(np.median(rss[4:10])), float(np.median(rss[19:25]))
+    assert late - early < 20.0, [round(x) for x in rss]
+
+
+@pytest.mark.slow
 def test_the_apps_upload_analyses_a_long_video_in_chunks(local_ray, long_clip, monkeypatch):
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one core: uploads are analysed sequentially")
