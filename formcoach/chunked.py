@@ -8,16 +8,25 @@ with the timestamps a decode from the start gives. Smoothing, the checker (reps,
 and the report then run once over the joined stream (~0.1 ms a frame), exactly as ``analyze`` runs
 them, so a rep or hold across a boundary is counted once by construction.
 
+On a local Ray the calling process analyses the first range itself while the Ray workers start, and
+the rest of the video is split when they are ready (:func:`split_rest`), so their start-up (1.4-2 s
+here, a tenth of a 3-minute video's inference per worker) is not waited for: ``workers=2`` is this
+process and one Ray worker. On a cluster (``address``) every range goes to a Ray worker.
+
 What can differ from a sequential run is only the tracker's state at a range's first frames: the
-warmed-up tracker has seen ``warm_s`` of video, the sequential one all of it (see
-``tests/test_chunked.py``, which measures the landmark difference and compares the reports).
+warmed-up tracker has seen ``warm_s`` of video, the sequential one all of it. Its path then stays a
+little apart for the rest of the range (median 0.3-0.4 px on a 3-minute clip, not shrinking with a
+6 s warm-up), and a hold that sits near its threshold can end a few frames earlier or later anywhere
+after the boundary: on that clip the one hold that differed by 0.27 s was 58 s past it, and the same
+hold moves by 0.47 s when 0.1 px of noise is added to the sequential landmarks (see
+``tests/test_batch.py``, which compares the reports).
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from .engine import AnalysisOptions, Progress, RawPoses, build_report, get_spec
 from .report import Report
@@ -35,6 +44,23 @@ def plan_chunks(duration_s: float, workers: int, min_chunk_s: float = MIN_CHUNK_
     return [(edges[k], edges[k + 1]) for k in range(n)]
 
 
+def split_rest(t_s: float, duration_s: float, workers: int, warm_s: float = WARM_S,
+               min_chunk_s: float = MIN_CHUNK_S) -> tuple[float, list[tuple[float, float]]] | None:
+    """Split what is left of ``[0, duration_s)`` after ``t_s`` between this process and up to ``workers``
+    workers: ``(end of this process's range, the workers' ranges)``, the last one open-ended; None when
+    not even one worker would get ``min_chunk_s``. A worker's range is ``warm_s`` shorter than this
+    process's share (it decodes and warms its tracker up on the ``warm_s`` before it), so both finish
+    together when every second of video costs the same."""
+    rest = duration_s - t_s - warm_s
+    for k in range(workers, 0, -1):
+        length = rest / (k + 1)
+        if length >= min_chunk_s:
+            end = t_s + warm_s + length
+            edges = [end + i * length for i in range(k)] + [math.inf]
+            return end, [(edges[i], edges[i + 1]) for i in range(k)]
+    return None
+
+
 def join_ranges(parts: Sequence[RawPoses]) -> RawPoses:
     """Concatenate the ranges' raw poses (in order); timestamps must strictly increase across them."""
     poses = [p for part in parts for p in part.poses]
@@ -47,14 +73,19 @@ def join_ranges(parts: Sequence[RawPoses]) -> RawPoses:
 
 def analyze_chunked(path: str | os.PathLike, options: AnalysisOptions | None = None, workers: int = 2,
                     address: str | None = None, progress: Progress | None = None,
-                    warm_s: float = WARM_S, min_chunk_s: float | None = None) -> Report:
-    """Analyse ``path`` with ``workers`` Ray workers (a local Ray unless ``address``); same errors and the
-    same report as :func:`formcoach.engine.analyze_video`. A video too short for two chunks is analysed
-    by one worker."""
+                    warm_s: float = WARM_S, min_chunk_s: float | None = None,
+                    chunks: Sequence[tuple[float, float]] | None = None,
+                    ranges: list | None = None) -> Report:
+    """Analyse ``path`` in ``workers`` processes (this one and local Ray workers, or ``workers`` Ray
+    workers of the cluster at ``address``); same errors and the same report as
+    :func:`formcoach.engine.analyze_video`. A video too short for two chunks is analysed by one process.
+
+    ``chunks`` fixes the time ranges (from :func:`plan_chunks`) instead of splitting when the workers
+    are ready; ``ranges``, a list, receives the ranges used."""
     from vision.source import VideoFileSource
 
     from .engine import PoseModels
-    from .workers import cluster_cpus, ray_session, remote_worker_class
+    from .workers import cluster_cpus, ray_session
 
     options = options or AnalysisOptions()
     if options.exercise is not None:
@@ -65,9 +96,28 @@ def analyze_chunked(path: str | os.PathLike, options: AnalysisOptions | None = N
     with ray_session(workers, address) as ray:
         # A stream without timestamps is timed by frame count, which a seek loses: one chunk.
         n = min(workers, cluster_cpus(ray)) if info.timestamps else 1
-        chunks = plan_chunks(duration, n, MIN_CHUNK_S if min_chunk_s is None else min_chunk_s)
-        Worker = remote_worker_class(ray)
-        actors = [Worker.remote(options) for _ in chunks]
+        min_s = MIN_CHUNK_S if min_chunk_s is None else min_chunk_s
+        if address is None:
+            parts, used = _here_and_on_workers(ray, path, options, n, duration, warm_s, min_s, chunks, progress)
+        else:
+            used = chunks or plan_chunks(duration, n, min_s)
+            parts = _on_workers(ray, path, options, used, warm_s, progress)
+    if ranges is not None:
+        ranges[:] = used
+    report = build_report(path, info, join_ranges(parts), options, PoseModels.name_of(options.pose))
+    if progress is not None:
+        progress(1.0, "Analysis done")
+    return report
+
+
+def _on_workers(ray, path, options: AnalysisOptions, chunks, warm_s: float,
+                progress: Progress | None) -> list[RawPoses]:
+    """Every range on its own Ray worker."""
+    from .workers import remote_worker_class
+
+    Worker = remote_worker_class(ray)
+    actors = [Worker.remote(options) for _ in chunks]
+    try:
         refs = [a.infer_range.remote(str(path), lo, hi, warm_s) for a, (lo, hi) in zip(actors, chunks)]
         pending, done = list(refs), 0
         while pending:
@@ -75,17 +125,95 @@ def analyze_chunked(path: str | os.PathLike, options: AnalysisOptions | None = N
             done += len(ready)
             if progress is not None:
                 progress(min(done / len(refs), 0.99), "Finding the pose")
-        try:
-            parts = ray.get(refs)
-        except ray.exceptions.RayTaskError as e:  # a worker's VideoError etc.: raise it as itself
-            raise (e.cause if isinstance(e.cause, Exception) else e) from None
-        finally:
+        return _get(ray, refs)
+    finally:
+        for a in actors:
+            ray.kill(a)
+
+
+def _get(ray, refs) -> list[RawPoses]:
+    try:
+        return ray.get(refs)
+    except ray.exceptions.RayTaskError as e:  # a worker's VideoError etc.: raise it as itself
+        raise (e.cause if isinstance(e.cause, Exception) else e) from None
+
+
+def _all_ready(ray, refs) -> bool:
+    return len(ray.wait(refs, num_returns=len(refs), timeout=0)[0]) == len(refs)
+
+
+POLL_FRAMES = 10  # this process looks for ready workers every this many frames
+
+
+def _here_and_on_workers(ray, path, options: AnalysisOptions, n: int, duration: float, warm_s: float,
+                         min_chunk_s: float, chunks, progress: Progress | None):
+    """This process infers from the start while ``n - 1`` Ray workers start; when they are ready it
+    hands them the rest (:func:`split_rest`) and stops at its new end. With ``chunks`` the ranges are
+    fixed: the first is this process's. Returns the parts and the ranges used."""
+    from vision.source import VideoFileSource
+
+    from .engine import infer_poses
+    from .workers import PoseWorker, remote_worker_class
+
+    if chunks is not None:
+        n = len(chunks)
+    elif n > 1 and duration - warm_s < 2 * min_chunk_s:
+        n = 1  # too short for two ranges: no worker to start
+    Worker = remote_worker_class(ray) if n > 1 else None
+    actors = [Worker.remote(options) for _ in range(n - 1)] if Worker else []
+    refs: list = []
+    used: list[tuple[float, float]] = [(0.0, math.inf)]
+    stop = [math.inf]
+    shown = [0.0]
+
+    def hand_out(t_s: float) -> None:
+        nonlocal refs, actors, used
+        split = (chunks[0][1], list(chunks[1:])) if chunks is not None else \
+            split_rest(t_s, duration, len(actors), warm_s, min_chunk_s)
+        if split is None:  # the workers came too late to be worth it
             for a in actors:
                 ray.kill(a)
-    report = build_report(path, info, join_ranges(parts), options, PoseModels.name_of(options.pose))
-    if progress is not None:
-        progress(1.0, "Analysis done")
-    return report
+            actors = []
+            return
+        stop[0], rest = split
+        for a in actors[len(rest):]:
+            ray.kill(a)
+        actors = actors[:len(rest)]
+        refs = [a.infer_range.remote(str(path), lo, hi, warm_s) for a, (lo, hi) in zip(actors, rest)]
+        used = [(0.0, stop[0]), *rest]
+
+    def frames(source) -> Iterator:
+        pings = [a.memory_mb.remote() for a in actors] if chunks is None else []
+        if actors and chunks is not None:
+            hand_out(0.0)
+        for i, f in enumerate(source):
+            if f.timestamp_s >= stop[0]:
+                return
+            if pings and i % POLL_FRAMES == 0 and _all_ready(ray, pings):
+                pings = []
+                hand_out(f.timestamp_s)
+                if f.timestamp_s >= stop[0]:
+                    return
+            if progress is not None and i % POLL_FRAMES == 0 and duration > 0:
+                end = stop[0] if math.isfinite(stop[0]) else duration
+                shown[0] = max(shown[0], min(f.timestamp_s / end, 0.99))
+                progress(shown[0], "Finding the pose")
+            yield f
+
+    here = None
+    try:
+        here = PoseWorker(options)
+        source = VideoFileSource(path, prefetch=0, max_side_px=options.max_side_px)
+        with source:
+            mine = infer_poses(frames(source), here.models.fresh(), options)
+        mine.skipped_frames = source.skipped_frames
+        parts = [mine, *_get(ray, refs)]
+    finally:
+        if here is not None:
+            here.close()
+        for a in actors:
+            ray.kill(a)
+    return parts, used
 
 
 def analyze_upload_video(path: str | os.PathLike, options: AnalysisOptions, progress: Progress | None = None,

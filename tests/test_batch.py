@@ -21,7 +21,7 @@ import pytest
 from conftest import ROOT, sample_video
 
 from formcoach.batch import BatchInputError, discover, run_batch
-from formcoach.chunked import analyze_chunked, join_ranges, plan_chunks
+from formcoach.chunked import analyze_chunked, join_ranges, plan_chunks, split_rest
 from formcoach.engine import AnalysisOptions, RawPoses, analyze_video
 from tools.concat_clips import concat_clips
 
@@ -64,6 +64,16 @@ def test_chunks_cover_the_video_once_and_join_in_order():
     assert j.skipped_frames == 1
     with pytest.raises(RuntimeError, match="timestamps"):
         join_ranges([b, a])
+
+
+def test_the_rest_is_split_so_this_process_and_the_workers_finish_together():
+    # 10 s done here: 88 s left after a worker's 2 s warm-up, 44 s each; this process goes on to 56 s
+    assert split_rest(10.0, 100.0, 1, warm_s=2.0, min_chunk_s=20.0) == (56.0, [(56.0, math.inf)])
+    end, rest = split_rest(0.0, 302.0, 2, warm_s=2.0, min_chunk_s=20.0)
+    assert (end, rest) == (102.0, [(102.0, 202.0), (202.0, math.inf)])
+    # Fewer workers when three would get less than 20 s each; none when even one would
+    assert split_rest(0.0, 50.0, 3, warm_s=2.0, min_chunk_s=20.0) == (26.0, [(26.0, math.inf)])
+    assert split_rest(60.0, 100.0, 1, warm_s=2.0, min_chunk_s=20.0) is None
 
 
 # --- on a local Ray -----------------------------------------------------------------------------
@@ -226,14 +236,31 @@ def test_chunked_analysis_of_a_long_clip_equals_sequential(local_ray, long_clip)
     tracker follows its own path (measured on this clip: median 0.28 px, p99 4 px, max 22 px on visible
     landmarks), and the checker, run once over the joined stream, gives the same verdicts."""
     path, seq = long_clip
-    par = analyze_chunked(path, AnalysisOptions(exercise="dead_bug"), workers=2, min_chunk_s=5.0)
-    (_, _), (b, _) = plan_chunks(seq.video.duration_s, 2, 5.0)
+    chunks, used = plan_chunks(seq.video.duration_s, 2, 5.0), []
+    par = analyze_chunked(path, AnalysisOptions(exercise="dead_bug"), workers=2, chunks=chunks, ranges=used)
+    assert used == chunks
+    (_, _), (b, _) = chunks
     assert [p.timestamp_s for p in par.poses] == [p.timestamp_s for p in seq.poses]  # every frame once
     first = [i for i, p in enumerate(seq.poses) if p.timestamp_s < b]
     assert all(np.array_equal(seq.poses[i].xy, par.poses[i].xy, equal_nan=True) for i in first)
     a = seq.to_dict()
     assert any(r["start_s"] < b < r["end_s"] for r in a["reps"]), "no rep spans the chunk boundary"
     _assert_same_verdicts(a, par.to_dict())
+
+
+@pytest.mark.slow
+def test_chunks_split_when_the_worker_is_ready_give_the_sequential_verdicts(local_ray, long_clip):
+    """Without fixed chunks this process starts alone and hands the rest to the worker once it has
+    started (where depends on how fast it started): the ranges still cover the video once, in order."""
+    path, seq = long_clip
+    used = []
+    par = analyze_chunked(path, AnalysisOptions(exercise="dead_bug"), workers=2, min_chunk_s=5.0, ranges=used)
+    assert used[0][0] == 0.0 and used[-1][1] == math.inf
+    assert all(a[1] == b[0] for a, b in zip(used, used[1:])) and len(used) <= 2
+    assert [p.timestamp_s for p in par.poses] == [p.timestamp_s for p in seq.poses]
+    a, c = seq.to_dict(), par.to_dict()  # (holds: see test_chunked_analysis_of_a_long_clip_equals_sequential)
+    assert (c["reps_by_side"], [r["side"] for r in c["reps"]]) == (a["reps_by_side"], [r["side"] for r in a["reps"]])
+    assert sorted(f["type"] for f in c["faults"]) == sorted(f["type"] for f in a["faults"])
 
 
 @pytest.mark.slow
