@@ -1,18 +1,24 @@
 """Batch and chunked analysis on Ray: ratios from one run (machines here are shared and noisy).
 
-    python benchmarks/bench_batch.py [--videos 6] [--long-s 180] [--memory-videos 200]
+    python benchmarks/bench_batch.py [--videos 6] [--long-s 180] [--memory-videos 200] [--quiet-wait 60]
 
 Footage is made at run time from sample_videos/ (tools/concat_clips.py). Printed:
   throughput   videos/s of 2 workers vs 1 worker on the same short clips (target >= 1.8x); the workers
-               are started and warmed first, so this is the steady rate a long batch runs at
+               are started and warmed first, so this is the steady rate a long batch runs at; each measured
+               twice, interleaved, best of two. With it: the CPU seconds a worker spent per video, the cores
+               the workers got, and the cores other processes on this (shared) machine took meanwhile
   overhead     the 1-worker batch's wall time per video vs analyze_video + save_json of the same videos in
                one process (what `formcoach analyze --json` does after its start-up; target <= 5 %); each
-               measured twice, interleaved, best of two
-  long video   one --long-s video: analyze --workers 2 (chunked) vs sequential analyze_video (target
-               >= 1.8x) and whether the reports agree (reps per side, holds within 0.2 s, fault types)
-  memory       each worker process's resident memory over a --memory-videos batch of 2 s clips (target:
-               flat); formcoach batch replaces a worker after RECYCLE_AFTER videos
+               measured twice, interleaved, best of two; and the same in CPU seconds per video
+  long video   one --long-s video: analyze --workers 2 (chunked: this process and one Ray worker) vs
+               sequential analyze_video (target >= 1.8x) and whether the reports agree (reps per side,
+               holds within 0.2 s, fault types)
+  memory       each worker process's resident memory over a --memory-videos batch of 2 s clips, in the
+               same two processes throughout (no worker replaced; target: flat)
   projection   videos/hour per core from the measured rate, and machines for 10,000 videos a night
+
+Before each timed run it waits (up to --quiet-wait s) for other processes on the machine to go quiet,
+and prints the cores they took during the run.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from formcoach.batch import RECYCLE_AFTER, _schedule, discover, file_sha256  # noqa: E402
+from formcoach.batch import _schedule, discover, file_sha256  # noqa: E402
 from formcoach.chunked import analyze_chunked  # noqa: E402
 from formcoach.engine import AnalysisOptions, analyze_video  # noqa: E402
 from formcoach.workers import ray_session, remote_worker_class  # noqa: E402
@@ -57,6 +63,75 @@ def timed_batch(ray, actors, jobs, out: Path, new_worker=None) -> tuple[float, l
     return time.perf_counter() - t0, results
 
 
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (its ended threads included); 0 if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    f = stat[stat.rfind(")") + 2:].split()
+    return (int(f[11]) + int(f[12])) / HZ
+
+
+def _ours() -> set[int]:
+    """This process and its descendants (Ray's processes and workers)."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                children.setdefault(int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]), []).append(int(d.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    out, todo = set(), [os.getpid()]
+    while todo:
+        p = todo.pop()
+        out.add(p)
+        todo += children.get(p, [])
+    return out
+
+
+def _machine_busy_s() -> float:
+    v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    return (sum(v) - v[3] - v[4]) / HZ
+
+
+class Cpu:
+    """CPU use during a ``with`` block: ``workers_s`` (CPU seconds of ``worker_pids``), ``others_cores``
+    (cores used by processes that are not this benchmark, its Ray or its workers), ``wall_s``."""
+
+    def __init__(self, worker_pids=()) -> None:
+        self.worker_pids = list(worker_pids)
+
+    def __enter__(self) -> Cpu:
+        self._ours = {p: _cpu_s(p) for p in _ours()}
+        self._workers = sum(_cpu_s(p) for p in self.worker_pids)
+        self._busy, self._t0 = _machine_busy_s(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall_s = time.perf_counter() - self._t0
+        busy = _machine_busy_s() - self._busy
+        ours = sum(_cpu_s(p) - self._ours.get(p, 0.0) for p in _ours())
+        self.workers_s = sum(_cpu_s(p) for p in self.worker_pids) - self._workers
+        self.others_cores = max(0.0, busy - ours) / self.wall_s
+
+
+QUIET_CORES = 0.15  # other processes using less than this are "quiet"
+
+
+def wait_quiet(max_s: float) -> float:
+    """Wait (up to ``max_s``) for 2 s in which other processes use under QUIET_CORES; returns the wait."""
+    t0 = time.perf_counter()
+    while True:
+        with Cpu() as cpu:
+            time.sleep(2.0)
+        if cpu.others_cores < QUIET_CORES or time.perf_counter() - t0 > max_s:
+            return time.perf_counter() - t0
+
+
 def agree(a: dict, b: dict) -> bool:
     return (a["reps_by_side"] == b["reps_by_side"] and [r["side"] for r in a["reps"]] == [r["side"] for r in b["reps"]]
             and all(abs(x["hold_s"] - y["hold_s"]) <= 0.2 for x, y in zip(a["reps"], b["reps"]))
@@ -69,7 +144,14 @@ def main() -> int:
     ap.add_argument("--videos", type=int, default=6, help="short clips for the throughput runs")
     ap.add_argument("--long-s", type=float, default=180.0)
     ap.add_argument("--memory-videos", type=int, default=200)
+    ap.add_argument("--quiet-wait", type=float, default=60.0,
+                    help="before each timed run, wait up to this long for other processes to go quiet")
     args = ap.parse_args()
+    waited = [0.0]
+
+    def quiet() -> None:
+        waited[0] += wait_quiet(args.quiet_wait)
+
     tmp = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     try:
         src = tmp / "short"
@@ -81,14 +163,19 @@ def main() -> int:
         print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; {len(jobs)} short clips")
 
         # Sequential reference, in one process: analyze_video + save_json per video.
-        t0 = time.perf_counter()
-        for j in jobs:
-            r = analyze_video(j.path, AnalysisOptions())
-            r.save_json(tmp / "seq.json")
-            frames += r.frames
-            seconds_of_video += r.video.duration_s
-        t_seq = time.perf_counter() - t0
-        cli_s = None
+        def sequential() -> tuple[float, float]:
+            nonlocal frames, seconds_of_video
+            quiet()
+            c0, t0 = time.process_time(), time.perf_counter()
+            frames, seconds_of_video = 0, 0.0
+            for j in jobs:
+                r = analyze_video(j.path, AnalysisOptions())
+                r.save_json(tmp / "seq.json")
+                frames += r.frames
+                seconds_of_video += r.video.duration_s
+            return time.perf_counter() - t0, time.process_time() - c0
+
+        t_seq, c_seq = sequential()
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "formcoach", "analyze", jobs[0].path, "-q", "--json",
                         str(tmp / "cli.json")], check=True, capture_output=True)
@@ -98,20 +185,35 @@ def main() -> int:
             Worker = remote_worker_class(ray)
             actors = [Worker.remote(AnalysisOptions()) for _ in range(2)]
             ray.get([a.memory_mb.remote() for a in actors])  # started and models built
-            # Interleaved (batch, sequential, batch), best of each, so load changes hit both alike.
-            t1, _ = timed_batch(ray, actors[:1], jobs, tmp / "b1")
-            t_seq2 = time.perf_counter()
-            for j in jobs:
-                analyze_video(j.path, AnalysisOptions()).save_json(tmp / "seq.json")
-            t_seq = min(t_seq, time.perf_counter() - t_seq2)
-            t1 = min(t1, timed_batch(ray, actors[:1], jobs, tmp / "b1b")[0])
-            t2, _ = timed_batch(ray, actors, jobs, tmp / "b2")
+            pids = ray.get([a.__ray_call__.remote(lambda self: os.getpid()) for a in actors])
+
+            def batch(k: int, out: str) -> Cpu:
+                quiet()
+                with Cpu(pids[:k]) as cpu:
+                    _, results = timed_batch(ray, actors[:k], jobs, tmp / out)
+                cpu.busy_s = sum(r["seconds"] for r in results)  # inside the workers' analyze calls
+                return cpu
+
+            # Interleaved (1, sequential, 1, 2, 2), best of each, so load changes hit all alike.
+            one = [batch(1, "b1")]
+            t, c = sequential()
+            t_seq, c_seq = min(t_seq, t), min(c_seq, c)
+            one.append(batch(1, "b1b"))
+            two = [batch(2, "b2"), batch(2, "b2b")]
+            b1, b2 = min(one, key=lambda x: x.wall_s), min(two, key=lambda x: x.wall_s)
+            t1, t2 = b1.wall_s, b2.wall_s
             n = len(jobs)
             print(f"\nthroughput: 1 worker {n / t1:.3f} videos/s, 2 workers {n / t2:.3f} videos/s: "
-                  f"ratio {t1 / t2:.2f}x (target >= 1.8x)")
+                  f"ratio {t1 / t2:.2f}x (target >= 1.8x; load {os.getloadavg()[0]:.1f})")
+            print(f"  CPU per video: {b1.workers_s / n:.2f} s with 1 worker, {b2.workers_s / n:.2f} s with 2; "
+                  f"the workers got {b1.workers_s / t1:.2f} and {b2.workers_s / t2:.2f} cores; other processes "
+                  f"on this machine took {b1.others_cores:.2f} and {b2.others_cores:.2f} of its "
+                  f"{os.cpu_count()} cores meanwhile")
             print(f"overhead: batch 1 worker {t1 / n:.2f} s/video vs in-process analyze {t_seq / n:.2f} s/video: "
-                  f"{(t1 / t_seq - 1) * 100:+.1f} % (target <= 5 %); `formcoach analyze` as a command "
-                  f"(start-up included) took {cli_s:.2f} s for {Path(jobs[0].path).name}")
+                  f"{(t1 / t_seq - 1) * 100:+.1f} % (target <= 5 %); CPU {b1.workers_s / n:.2f} vs "
+                  f"{c_seq / n:.2f} s/video ({(b1.workers_s / c_seq - 1) * 100:+.1f} %); the worker was in analyze "
+                  f"{b1.busy_s / t1 * 100:.1f} % of the wall time; `formcoach analyze` as a "
+                  f"command (start-up included) took {cli_s:.2f} s for {Path(jobs[0].path).name}")
             per_core_vph = n / t2 / 2 * 3600
             video_s = seconds_of_video / n
 
@@ -123,40 +225,51 @@ def main() -> int:
                 os.link(clip, many / f"{i:04d}.mp4")
             mjobs = discover(many)
             rss: dict[str, list[float]] = {}
-            tm, results = timed_batch(ray, actors, mjobs, tmp / "bm",
-                                      new_worker=lambda: Worker.remote(AnalysisOptions()))
+            quiet()
+            tm, results = timed_batch(ray, actors, mjobs, tmp / "bm")  # no new_worker: never replaced
             for r in results:
                 rss.setdefault(r["worker"], []).append(r["rss_mb"])
-            print(f"\nmemory over {len(mjobs)} videos ({tm:.0f} s, {len(mjobs) / tm:.2f} videos/s; a worker is "
-                  f"replaced after {RECYCLE_AFTER} videos, as in formcoach batch):")
+            print(f"\nmemory over {len(mjobs)} videos ({tm:.0f} s, {len(mjobs) / tm:.2f} videos/s; the same "
+                  f"{len(rss)} worker processes throughout):")
             for w, v in rss.items():
                 q = max(1, len(v) // 10)
                 first, last = sum(v[:q]) / q, sum(v[-q:]) / q
+                half = v[len(v) // 2:]
+                slope = (sum(half[len(half) // 2:]) / max(1, len(half) - len(half) // 2)
+                         - sum(half[:len(half) // 2]) / max(1, len(half) // 2)) / max(1, len(half) / 2)
                 print(f"  worker {w}: {len(v)} videos, RSS first tenth {first:.0f} MB, last tenth {last:.0f} MB "
-                      f"({(last / first - 1) * 100:+.1f} %), max {max(v):.0f} MB")
+                      f"({(last / first - 1) * 100:+.1f} %), max {max(v):.0f} MB; second half "
+                      f"{slope * 1000:+.0f} kB per video")
             for a in actors:
-                ray.kill(a)  # (replaced ones were killed by _schedule; the last two end with the session)
+                ray.kill(a)
 
             # One long video: chunked on 2 workers vs sequential.
             parts = [(SAMPLES / n_, 0.0, math.inf) for n_ in ("dead_bug_clean.mp4", "dead_bug_leg_drop.mp4",
                                                                 "dead_bug_arch.mp4")]
             long = concat_clips(tmp / "long.mp4", parts, seconds=args.long_s)
             opts = AnalysisOptions(exercise="dead_bug")
-            t0 = time.perf_counter()
-            seq = analyze_video(long, opts)
-            ts = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            par = analyze_chunked(long, opts, workers=2)
-            tc = time.perf_counter() - t0
+            quiet()
+            with Cpu() as c_s:
+                seq = analyze_video(long, opts)
+            ts = c_s.wall_s
+            quiet()
+            used: list = []
+            with Cpu() as c_c:
+                par = analyze_chunked(long, opts, workers=2, ranges=used)
+            tc = c_c.wall_s
             a, b = seq.to_dict(), par.to_dict()
             print(f"\nlong video ({seq.video.duration_s:.0f} s, {seq.frames} frames): sequential {ts:.1f} s, "
                   f"--workers 2 {tc:.1f} s: {ts / tc:.2f}x (target >= 1.8x; Ray already running, the chunk "
-                  f"workers' start-up included)")
+                  f"worker's start-up included; other processes took {c_s.others_cores:.2f} and "
+                  f"{c_c.others_cores:.2f} cores)")
+            print("  ranges: " + ", ".join(f"{lo:.1f}-{hi:.1f} s" for lo, hi in used)
+                  + " (the first in this process)")
             worst = max((abs(x["hold_s"] - y["hold_s"]) for x, y in zip(a["reps"], b["reps"])), default=0.0)
             print(f"  reports agree: {agree(a, b)} (reps {a['reps_by_side']} vs {b['reps_by_side']}, hold "
                   f"{a['hold_s']} vs {b['hold_s']} s, largest per-rep hold difference {worst:.2f} s, faults "
                   f"{sorted(f['type'] for f in a['faults'])} vs {sorted(f['type'] for f in b['faults'])})")
 
+        print(f"\n(waited {waited[0]:.0f} s in all for other processes to go quiet)")
         fps = frames / seconds_of_video
         print(f"\nprojection (from the measured 2-worker rate on {video_s:.0f} s clips, {fps:.0f} fps; not measured "
               f"on a cluster): {per_core_vph:.0f} videos/hour per core = {per_core_vph * video_s / 3600:.2f} "
