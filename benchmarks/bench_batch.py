@@ -100,21 +100,41 @@ def _machine_busy_s() -> float:
 
 class Cpu:
     """CPU use during a ``with`` block: ``workers_s`` (CPU seconds of ``worker_pids``), ``others_cores``
-    (cores used by processes that are not this benchmark, its Ray or its workers), ``wall_s``."""
+    (cores used by processes that are not this benchmark, its Ray or its workers), ``wall_s``. Ours are
+    sampled every 0.5 s, so one that ends meanwhile (a chunk worker Ray kills) counts with its last
+    sample (Ray reaps its workers without adding their time to its own)."""
 
     def __init__(self, worker_pids=()) -> None:
         self.worker_pids = list(worker_pids)
 
+    def _sample(self) -> None:
+        for p in _ours():
+            self._last[p] = _cpu_s(p) or self._last.get(p, 0.0)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self._sample()
+
     def __enter__(self) -> Cpu:
-        self._ours = {p: _cpu_s(p) for p in _ours()}
+        import threading
+
+        self._last: dict[int, float] = {}
+        self._sample()
+        self._before = dict(self._last)
         self._workers = sum(_cpu_s(p) for p in self.worker_pids)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
         self._busy, self._t0 = _machine_busy_s(), time.perf_counter()
         return self
 
     def __exit__(self, *exc) -> None:
         self.wall_s = time.perf_counter() - self._t0
         busy = _machine_busy_s() - self._busy
-        ours = sum(_cpu_s(p) - self._ours.get(p, 0.0) for p in _ours())
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        self.ours_s = ours = sum(v - self._before.get(p, 0.0) for p, v in self._last.items())
         self.workers_s = sum(_cpu_s(p) for p in self.worker_pids) - self._workers
         self.others_cores = max(0.0, busy - ours) / self.wall_s
 
@@ -264,6 +284,10 @@ def main() -> int:
                   f"{c_c.others_cores:.2f} cores)")
             print("  ranges: " + ", ".join(f"{lo:.1f}-{hi:.1f} s" for lo, hi in used)
                   + " (the first in this process)")
+            print(f"  CPU: sequential {c_s.ours_s:.1f} s ({c_s.ours_s / ts:.2f} cores: decoding overlaps inference "
+                  f"on the idle core), chunked {c_c.ours_s:.1f} s; even that spread perfectly over "
+                  f"{os.cpu_count()} cores takes {c_c.ours_s / os.cpu_count():.1f} s, at most "
+                  f"{ts / (c_c.ours_s / os.cpu_count()):.2f}x (all of this benchmark's and its Ray's processes)")
             worst = max((abs(x["hold_s"] - y["hold_s"]) for x, y in zip(a["reps"], b["reps"])), default=0.0)
             print(f"  reports agree: {agree(a, b)} (reps {a['reps_by_side']} vs {b['reps_by_side']}, hold "
                   f"{a['hold_s']} vs {b['hold_s']} s, largest per-rep hold difference {worst:.2f} s, faults "
