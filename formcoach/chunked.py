@@ -9,9 +9,9 @@ and the report then run once over the joined stream (~0.1 ms a frame), exactly a
 them, so a rep or hold across a boundary is counted once by construction.
 
 On a local Ray the calling process analyses the first range itself while the Ray workers start, and
-the rest of the video is split when they are ready (:func:`split_rest`), so their start-up (1.4-2 s
-here, a tenth of a 3-minute video's inference per worker) is not waited for: ``workers=2`` is this
-process and one Ray worker. On a cluster (``address``) every range goes to a Ray worker.
+the rest of the video is split when they are ready (:func:`split_rest`), so their start-up (1-2 s here,
+5-8 % of a 3-minute video's inference per worker) is not waited for: ``workers=2`` is this process and
+one Ray worker. On a cluster (``address``) every range goes to a Ray worker.
 
 What can differ from a sequential run is only the tracker's state at a range's first frames: the
 warmed-up tracker has seen ``warm_s`` of video, the sequential one all of it. Its path then stays a
