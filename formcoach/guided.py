@@ -178,6 +178,8 @@ class SetSummary:
     faults: dict[str, int]  # fault code -> reps with it (rep exercises) or times it began (plank)
     work_on: str
     rest_s: float = 0.0  # rest taken after this set (filled in when the rest ends)
+    not_checked: tuple[str, ...] = ()  # fault codes some rep of the set could not judge ("no faults" is not
+    #   "good form" for them)
 
     @property
     def duration_s(self) -> float:
@@ -188,7 +190,8 @@ class SetSummary:
                 "complete": self.complete, "reps_by_side": dict(self.reps_by_side),
                 "attempts_by_side": dict(self.attempts_by_side), "best_hold_s": round(self.best_hold_s, 1),
                 "avg_hold_s": round(self.avg_hold_s, 1), "good_hold_s": round(self.good_hold_s, 1),
-                "faults": dict(self.faults), "work_on": self.work_on, "rest_s": round(self.rest_s, 1)}
+                "faults": dict(self.faults), "work_on": self.work_on, "rest_s": round(self.rest_s, 1),
+                "not_checked": list(self.not_checked)}
 
     def spoken(self, timed: bool) -> str:
         head = f"Set {self.index} {'complete' if self.complete else 'stopped'}."
@@ -283,6 +286,7 @@ class GuidedSet:
         self._attempts = Counter()
         self._holds: list[float] = []
         self._fault_counts: Counter[str] = Counter()
+        self._unchecked: dict[str, None] = {}  # faults some rep of the set could not judge, in order
         self._plank_good_s = 0.0
         self._last_good_form_s: float | None = None
         self._hold_now = 0.0
@@ -437,6 +441,7 @@ class GuidedSet:
         self._holds.append(rec.hold_s)
         for f in {f.type for f in rec.faults}:
             self._fault_counts[f] += 1
+        self._unchecked.update(dict.fromkeys(str(c) for c in rec.unchecked))
         if rec.verdict == RepVerdict.GOOD:
             self._good[rec.side] += 1
             self._good_since_praise += 1
@@ -461,7 +466,7 @@ class GuidedSet:
             best_hold_s=max(holds, default=self._plank_good_s if self.target.timed else 0.0),
             avg_hold_s=sum(holds) / len(holds) if holds else (self._plank_good_s if self.target.timed else 0.0),
             good_hold_s=self._plank_good_s, faults=dict(self._fault_counts.most_common()),
-            work_on=work_on or ("Keep it up." if complete else ""))
+            work_on=work_on or ("Keep it up." if complete else ""), not_checked=tuple(self._unchecked))
         self._sets.append(s)
         self._windows.append((self._set_start, t))
         self._say(s.spoken(self.target.timed), "summary", t)

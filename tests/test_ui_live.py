@@ -43,6 +43,12 @@ def test_set_words_and_rounded_table():
     (row,) = set_rows([s.to_dict()])
     assert row == {"set": 1, "complete": "yes", "left": 10, "right": 9, "tried": 21, "best hold (s)": 2.5,
                    "average hold (s)": 2.0, "faults": "lower back arching x2", "rest after (s)": 60}
+    # A clean set whose reps could not judge the lower back does not claim "no form faults".
+    clean = SetSummary(1, 0.0, 60.0, True, {"left": 2, "right": 2}, {"left": 2, "right": 2}, 2.2, 2.1, 0.0, {},
+                       "Keep it up.", not_checked=("low_back_arch",))
+    text = set_text(clean, timed=False)
+    assert "No form faults seen" not in text
+    assert "No faults seen in what was checked. Not checked: lower back arching." in text
 
 
 def test_coach_loop_renders_the_voice_feeder_once_per_new_utterance_not_per_poll(monkeypatch):

@@ -272,8 +272,12 @@ def set_text(s: SetSummary, timed: bool) -> str:
             out += f" Best hold {s.best_hold_s:.1f} s, average {s.avg_hold_s:.1f} s."
     if s.faults:
         out += " Faults: " + ", ".join(f"{fault_words(k)} ×{n}" for k, n in s.faults.items()) + "."
+    elif s.not_checked:
+        out += " No faults seen in what was checked."
     else:
         out += " No form faults seen."
+    if s.not_checked:
+        out += " Not checked: " + ", ".join(fault_words(k) for k in s.not_checked) + "."
     if s.work_on:
         out += f" Next time: {s.work_on}"
     return out
