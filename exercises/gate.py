@@ -113,8 +113,12 @@ def nearer_side(frame: PoseFrame, min_visibility: float = 0.0) -> Side | None:
     if not frame.detected:
         return None
     score = side_visibility(frame)
-    best = Side.LEFT if score[Side.LEFT] >= score[Side.RIGHT] else Side.RIGHT
+    best = _better_seen(score)
     return best if score[best] >= min_visibility else None
+
+
+def _better_seen(score: dict[Side, float]) -> Side:
+    return Side.LEFT if score[Side.LEFT] >= score[Side.RIGHT] else Side.RIGHT
 
 
 class ViewGate:
@@ -133,7 +137,7 @@ class ViewGate:
     def _near_side(self, frame: PoseFrame) -> Side:
         c = self.config
         score = side_visibility(frame)
-        best = nearer_side(frame) or Side.LEFT
+        best = _better_seen(score)  # the nearer_side rule, on the scores already at hand
         if frame.world_xyz is not None and abs(score[Side.LEFT] - score[Side.RIGHT]) < 1e-3:
             zl = frame.world_xyz[int(Landmark.LEFT_SHOULDER)][2] + frame.world_xyz[int(Landmark.LEFT_HIP)][2]
             zr = frame.world_xyz[int(Landmark.RIGHT_SHOULDER)][2] + frame.world_xyz[int(Landmark.RIGHT_HIP)][2]

@@ -177,6 +177,7 @@ class PlankChecker:
         self._head_start: list[float] = []
         self._head_start_median = 0.0
         self._sag_start: list[float] = []
+        self._sag_start_median = 0.0
         self._was_in_position = False
         self.hold_s = 0.0
         self.current_hold_s = 0.0
@@ -263,7 +264,7 @@ class PlankChecker:
     def knees_sag_reference_deg(self) -> float:
         """On the knees: the line sag is measured from, the hold's start (median), clamped."""
         c = self.config
-        start = sorted(self._sag_start)[len(self._sag_start) // 2] if self._sag_start else 0.0
+        start = self._sag_start_median if self._sag_start else 0.0
         return min(c.knees_sag_ref_cap_deg, max(c.knees_sag_allowance_deg, start))
 
     @property
@@ -316,6 +317,7 @@ class PlankChecker:
             if not math.isnan(dev):
                 self._pike_ref = min(self._pike_ref, dev)
                 self._sag_start.append(dev)
+                self._sag_start_median = sorted(self._sag_start)[len(self._sag_start) // 2]
             if not math.isnan(m["head_pitch_deg"]):
                 self._head_start.append(m["head_pitch_deg"])
                 self._head_start_median = sorted(self._head_start)[len(self._head_start) // 2]
