@@ -76,7 +76,10 @@ class BirdDogConfig:
 
     full_leg_drop_deg: float = 12.0  # thigh this far below horizontal counts as fully extended
     min_thigh_upright_deg: float = 50.0  # start position: supporting thigh near vertical
-    max_trunk_incline_deg: float = 35.0
+    max_trunk_incline_deg: float = 45.0  # on all fours: the shoulder-hip line reads 24-39 deg above horizontal
+    #   (rendered train bodies, every camera: MediaPipe's hip point sits low); 35 rejected two head-end clips
+    #   (c06, 35.6-37.9 median) whole: no rep counted. Train reps exact 18 -> 20 of 20 at 40-50; kneeling
+    #   or standing upright reads 70-90
     leg_too_high_on_deg: float = 8.0
     leg_too_high_off_deg: float = 6.0
     roll_on_deg: float = 17.0  # see the module docstring: real clean holds read 10-15, a rendered 15 deg roll 13-15

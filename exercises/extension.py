@@ -142,10 +142,17 @@ class ExtensionChecker:
         # fully raised, on the near leg; arms are not confused that way); otherwise a lifted near leg
         # is the moving one. ARM_OVER_LEG_FRAC: corpus train, 0 / 0.05 / 0.1 / always -> 29 / 32 / 31 / 31
         # of 40 clips with reps exact per side.
+        # The far arm reaching while the near arm rests means the near leg moves, whatever the legs
+        # read: MediaPipe swaps the legs more often than the arms (corpus train, dead bug: a near leg
+        # read at rest and the far one out over a whole hold; reps exact per side 15 -> 16 of 20).
         evidence: Side | None = None
+        arm_far = m.arm_ext.get(far, float("nan"))
         if math.isfinite(arm_near) and arm_near >= c.start_frac and (
                 not math.isfinite(leg_near) or arm_near > leg_near - ARM_OVER_LEG_FRAC):
             evidence = far
+        elif math.isfinite(arm_far) and arm_far >= c.start_frac and math.isfinite(arm_near) \
+                and arm_near <= c.rest_frac:
+            evidence = near
         elif math.isfinite(leg_near) and leg_near >= c.start_frac:
             evidence = near
         elif math.isfinite(ext_of[far]) and ext_of[far] >= c.start_frac:

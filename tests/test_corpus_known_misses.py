@@ -27,8 +27,10 @@ PINNED = {
     "bird_dog_hip_roll_8_20__t0_b08_c04": [("hip_rotation", 8.0, "not_checked"), ("hip_rotation", 20.0, "not_checked")],
     "bird_dog_hip_roll_10_25__t0_b01_c05": [("hip_rotation", 25.0, "not_checked"),
                                             ("hip_rotation", 10.0, "not_checked")],
-    # camera c06 is 35 deg off side-on: the near 10 deg lift falls in frames the gate calls oblique
-    "bird_dog_leg_high_far_25_near_10__t0_b02_c06": [("leg_too_high", 25.0, "missed"),
+    # camera c06 is 35 deg off side-on: the near 10 deg lift falls in frames the gate calls oblique. The far
+    # 25 deg lift used to be missed because the trunk read 34-38 deg on screen, past the on-all-fours limit
+    # (35): no rep was armed. The limit is 45 now and it is caught.
+    "bird_dog_leg_high_far_25_near_10__t0_b02_c06": [("leg_too_high", 25.0, "caught"),
                                                      ("leg_too_high", 10.0, "not_checked")],
     "bird_dog_leg_high_near_20_far_8__t0_b04_c01": [("leg_too_high", 20.0, "caught"),
                                                     ("leg_too_high", 8.0, "not_checked")],
