@@ -287,6 +287,7 @@ class RepMachine:
         self._hold_first: float | None = None
         self._hold_last: float | None = None
         self._back_at: float | None = None
+        self.held_dt = 0.0  # seconds the last update added to the hold
 
     @property
     def floor(self) -> float:
@@ -343,6 +344,7 @@ class RepMachine:
     def update(self, t_s: float, dt: float, ext: float, side: str | None, armed: bool,
                side_ext: float | None = None) -> RepEvent | None:
         c = self.config
+        self.held_dt = 0.0
         if ext is None or not math.isfinite(ext):
             return None
         if self.phase is Phase.REST:
@@ -367,7 +369,8 @@ class RepMachine:
                 self._hold_first = self._hold_last = None
             return None
         if self._at_hold:  # the previous frame was held: the time since it counts
-            self._live_hold += t_s - self._trace[-1][0]
+            self.held_dt = t_s - self._trace[-1][0]
+            self._live_hold += self.held_dt
             self._hold_last = t_s
         self._trace.append((t_s, ext))
         self._times.append(t_s)

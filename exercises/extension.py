@@ -200,8 +200,8 @@ class ExtensionChecker:
                 n = self._hold_judged.setdefault(rule.cue.code, [0, 0])
                 n[0] += math.isfinite(j.mags.get(rule.cue.code, math.nan))
                 n[1] += 1
-        if judging and not active and (m.posture or self.reps_machine.in_rep):
-            self.good_form_s += core.dt
+        if judging and not active:  # good-form time: held time (still at full reach) judged without a fault
+            self.good_form_s += self.reps_machine.held_dt
         candidates = [r.cue for r in core.rules if r.cue.code in active]
         if gate.cue is not None:
             candidates.append(gate.cue)

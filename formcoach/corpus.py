@@ -29,11 +29,14 @@ Scoring conventions (media seconds; a frame stands for the time until the next o
   there (a sag read as a head drop).
 * Reps exact per side: predicted completed reps per side equal the label's. Hold error: plank
   time in position, or each labelled rep's hold against the overlapping predicted rep's.
-  Good-form error: predicted minus labelled good-form seconds (rep exercises: time the checker
-  was in its ``holding`` phase, judging, with no fault active; plank: the checker's good-form time).
-  The label's good-form time is held time with no fault present; faults the checker never judges
-  (its summary's ``not_checked``, e.g. the dead-bug arch) are left out of it, since no good-form
-  figure can reflect them: the report lists them as not checked instead.
+  Good-form error: the checker's good-form seconds (plank: in position, rep exercises: held, each
+  judged with no fault active) minus the label's good-form seconds over the same judged time. The
+  label's good-form time is held time with no fault present; faults the checker never judges (its
+  summary's ``not_checked``, e.g. the dead-bug arch) are left out of it, since no good-form figure can
+  reflect them: the report lists them as not checked instead. Rep exercises: held time in frames whose
+  view does not let form be judged (``form_view`` False, "turn side-on") is left out of the label's
+  figure too, since the checker credits no good form it has not seen; that time is reported as
+  ``good_form_unjudged_s``. (Plank labels carry no per-frame hold window, so plank compares totals.)
 """
 
 from __future__ import annotations
@@ -233,12 +236,14 @@ def score_corpus_clip(label: dict, poses: Sequence) -> dict[str, Any]:
         res["reps_total"] = len(reps)
     else:
         res["hold_errors_s"] = [round(summary.hold_s - label["hold_s"], 3)]
+    good = summary.good_form_s  # plank: in position, rep exercises: held, judged without a fault
+    unchecked = set(summary.extra.get("not_checked", {}))
     if label["exercise"] == "plank":
-        good = summary.good_form_s
-    else:  # the checker's good-form total also counts clean rests; the label counts held time only
-        good = sum(dt for _, dt, v in steps if v.phase == "holding" and v.judgeable and not v.active_faults)
-    res["good_form_label_checked_s"] = label_good = _label_good_form_checked(
-        label, set(summary.extra.get("not_checked", {})))
+        label_good, unjudged = _label_good_form_checked(label, unchecked), 0.0
+    else:
+        label_good, unjudged = _label_good_form_judged(label, unchecked, steps)
+    res["good_form_label_checked_s"] = label_good
+    res["good_form_unjudged_s"] = unjudged
     res["good_form_error_s"] = round(good - label_good, 3)
     res["hold_s_pred"] = round(summary.hold_s, 3)
     res["good_form_s_pred"] = round(summary.good_form_s, 3)
@@ -266,6 +271,25 @@ def _label_good_form_checked(label: dict, unchecked: set[str]) -> float:
     faulty = _merged_length([(max(a, h0), min(b, h1)) for h0, h1 in holds for a, b in present
                              if min(b, h1) > max(a, h0)])
     return round(_merged_length(holds) - faulty, 3)
+
+
+def _label_good_form_judged(label: dict, unchecked: set[str],
+                            steps: Sequence[tuple[float, float, FrameVerdict]]) -> tuple[float, float]:
+    """Rep exercises: (the label's good-form seconds within the frames whose view let form be judged,
+    the label's held seconds in frames it did not). Label good form at time t: inside a labelled hold and
+    outside every judged fault's window (ramps included)."""
+    holds = [(r["hold_start_s"], r["hold_end_s"]) for r in label["reps"]]
+    present = [(f["start_s"] - f.get("ramp_s", 0.0), f["end_s"] + f.get("ramp_s", 0.0))
+               for f in label["faults"] if f["type"] not in unchecked and f["type"] not in NOT_A_FAULT]
+    good = unjudged = 0.0
+    for t, dt, v in steps:
+        if not any(a <= t < b for a, b in holds):
+            continue
+        if not (v.judgeable and v.form_view):
+            unjudged += dt
+        elif not any(a <= t <= b for a, b in present):
+            good += dt
+    return round(good, 3), round(unjudged, 3)
 
 
 def evaluate(root: Path, split: str = "all", model: str = "lite") -> dict[str, Any]:

@@ -36,6 +36,18 @@ def test_clean_reps_counted_per_side_with_holds(make, frame):
     assert verdicts[-1].reps_by_side == {"left": 2, "right": 2}
 
 
+@pytest.mark.parametrize("make, frame", [(DeadBugChecker, dead_bug_frame), (BirdDogChecker, bird_dog_frame)])
+def test_good_form_time_is_held_time_without_a_fault(make, frame):
+    # Clean: every held second is good form, and the rests between reps are not (they used to be counted,
+    # so a set showed more good-form time than time held).
+    _, s = run(make(), lambda t: frame(t, *SCHED(t)))
+    assert s.hold_s > 6.0
+    assert s.good_form_s == pytest.approx(s.hold_s, abs=0.05)
+    if make is BirdDogChecker:  # a fault held through every hold: no good-form time at all
+        _, s = run(make(), lambda t: frame(t, *SCHED(t), leg_high_deg=20.0))
+        assert s.hold_s > 6.0 and s.good_form_s < 0.1 * s.hold_s
+
+
 def test_dead_bug_low_leg_with_a_flat_back_is_good_and_its_angle_is_recorded():
     # A leg lowered to 12 deg over the floor with the back flat is correct, harder form: no fault,
     # and each rep records its lowest controlled leg angle as a progress measure.
