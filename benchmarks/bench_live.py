@@ -13,7 +13,7 @@ the CPU that other processes on the machine took meanwhile (``other``, in cores)
 2 cores, so a run with ``other`` well above 0 measures that work too (lower fps, latency growing
 while it lasts) and is not comparable with a quiet run. The figures over the quiet samples only are
 printed as well.
-Target: >= 25 processed fps with the lite model; latency not growing over the run.
+Target: >= 25 processed fps with the default (full) model; latency not growing over the run.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.cpu_share import CpuShare
 from tests.e2e.harness import LiveBrowser, StreamlitServer, make_y4m
+from vision.models import DEFAULT_MODEL
 
 QUIET = 0.1  # cores taken by other processes below which a sample counts as quiet
 
@@ -80,7 +81,7 @@ def main() -> int:
              if max(u.other, rows[i - 1][2].other if i else 0.0) < QUIET and math.isfinite(sb.latency_ms)]
     span = rows[-1][0] - rows[0][0]
     recv = (v1["total"] - v0["total"]) / max(v1["t"] - v0["t"], 1e-6)
-    print(f"\nclip {a.clip.name} at {a.camera_fps:.0f} fps, {a.seconds:.0f} s, lite model, 2 cores shared")
+    print(f"\nclip {a.clip.name} at {a.camera_fps:.0f} fps, {a.seconds:.0f} s, {DEFAULT_MODEL} model, 2 cores shared")
     print(f"processed fps: mean of samples {statistics.mean(fps):.1f}, min {min(fps):.1f}; "
           f"from frame counter {frames / max(span, 1e-6):.1f}")
     print(f"latency median: first quarter {early:.0f} ms, last quarter {late:.0f} ms, ratio late/early "

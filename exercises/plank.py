@@ -59,7 +59,8 @@ class PlankConfig:
     """Plank thresholds. Angles in degrees, times in seconds."""
 
     hip_sag_on_deg: float = 6.5
-    hip_sag_off_deg: float = 4.5
+    hip_sag_off_deg: float = 5.5  # corpus train: a straight plank of body b04 reads 4.5-4.9 with the full model,
+    #   so 4.5 never released a sag between the windows (false cues 1.6 -> 0.2 % of clean time; lite 0.3 -> 0.2)
     knees_sag_allowance_deg: float = 4.0  # on the knees the shoulder-hip-knee joint line reads ~5 deg
     #   sagged in a good position (the knee joint sits above the floor contact) ...
     knees_sag_ref_cap_deg: float = 14.0  # ... and from a raised or oblique camera up to ~14 (corpus train,

@@ -1,9 +1,9 @@
 """``formcoach`` command line.
 
-    formcoach analyze VIDEO [--exercise plank|dead_bug|bird_dog] [--model lite|full|PATH]
+    formcoach analyze VIDEO [--exercise plank|dead_bug|bird_dog] [--model full|lite|PATH]
                             [--json OUT.json] [--annotated OUT.mp4] [--landmarks OUT.npz]
-    formcoach eval LABELS [--json OUT.json] [--model lite|full|PATH]
-    formcoach eval corpus [--split validation|train|all | --compare] [--json OUT.json] [--model lite|full]
+    formcoach eval LABELS [--json OUT.json] [--model full|lite|PATH]
+    formcoach eval corpus [--split validation|train|all | --compare] [--json OUT.json] [--model full|lite]
     formcoach batch INPUT --out DIR [--workers N] [--address ray://HOST:PORT|auto] [--annotated]
 
 Errors print one line (``formcoach: error: ...``) and exit non-zero; no output file is left
@@ -17,6 +17,8 @@ import json
 import os
 import sys
 import time
+
+from vision.models import DEFAULT_MODEL
 
 from . import cli_plan
 from .engine import USER_ERRORS, AnalysisError, AnalysisOptions, analyze_video, write_annotated_video
@@ -144,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("video")
     a.add_argument("--exercise", help="one of: " + (", ".join(_exercise_names()) or "plank, dead_bug, bird_dog")
                    + " (default: recognise it)")
-    a.add_argument("--model", default="lite", help="pose model: lite (default), full, or a .task path")
+    a.add_argument("--model", default=DEFAULT_MODEL, help="pose model: full (default), lite, heavy, or a .task path")
     a.add_argument("--json", metavar="OUT.json", help="write the full report as JSON")
     a.add_argument("--annotated", metavar="OUT.mp4", help="write an annotated H.264 video")
     a.add_argument("--landmarks", metavar="OUT.npz", help="save the pose landmarks (golden test data)")
@@ -161,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="corpus only: which split to score (default validation)")
     e.add_argument("--compare", action="store_true", help="corpus only: train and validation side by side")
     e.add_argument("--json", metavar="OUT.json")
-    e.add_argument("--model", default="lite")
+    e.add_argument("--model", default=DEFAULT_MODEL)
     e.set_defaults(func=_cmd_eval)
     cli_plan.add_commands(sub)
     b = sub.add_parser("batch", help="analyse a folder or manifest of videos on Ray workers (resumable)")
@@ -171,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores)")
     b.add_argument("--address", metavar="ray://HOST:PORT|auto", help="run on an existing Ray cluster")
     b.add_argument("--exercise", help="exercise for videos the manifest gives none (default: recognise it)")
-    b.add_argument("--model", default="lite", help="pose model: lite (default), full, or a .task path")
+    b.add_argument("--model", default=DEFAULT_MODEL, help="pose model: full (default), lite, heavy, or a .task path")
     b.add_argument("--annotated", action="store_true", help="also write an annotated MP4 per video")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=_cmd_batch)

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from exercises.base import FrameVerdict
+from vision.models import DEFAULT_MODEL
 
 from .evaluate import FAULT_MARGIN_S, LABEL_SCHEMA, fault_status, score_faults
 
@@ -292,7 +293,7 @@ def _label_good_form_judged(label: dict, unchecked: set[str],
     return round(good, 3), round(unjudged, 3)
 
 
-def evaluate(root: Path, split: str = "all", model: str = "lite") -> dict[str, Any]:
+def evaluate(root: Path, split: str = "all", model: str = DEFAULT_MODEL) -> dict[str, Any]:
     """Score every labelled clip of ``split`` that has a ``model`` cache; no MediaPipe is run."""
     from .recording import load_frames, load_meta
 
@@ -550,7 +551,7 @@ def format_comparison(train: dict, val: dict) -> str:
     return "\n".join(out)
 
 
-def eval_main(root: str, split: str = "validation", model: str = "lite", json_out: str | None = None,
+def eval_main(root: str, split: str = "validation", model: str = DEFAULT_MODEL, json_out: str | None = None,
               compare: bool = False) -> int:
     if split not in (*SPLITS, "all"):
         raise ValueError(f"--split must be train, validation or all, got {split!r}")

@@ -34,6 +34,7 @@ from typing import Any
 
 from exercises.base import FrameVerdict, Severity
 from exercises.pose import PoseFrame
+from vision.models import DEFAULT_MODEL
 
 LABEL_SCHEMA = "formcoach.label/1"
 MIN_SCORED_FAULT_DEG = 10.0
@@ -364,7 +365,7 @@ def aggregate(results: list[dict]) -> dict[str, Any]:
     }
 
 
-def main(labels: str, json_out: str | None = None, model: str = "lite") -> int:
+def main(labels: str, json_out: str | None = None, model: str = DEFAULT_MODEL) -> int:
     from formcoach.engine import AnalysisError
     from vision.source import VideoError
 

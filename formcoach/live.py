@@ -111,7 +111,7 @@ class LiveCoach:
 
     Args:
         exercise: registry name.
-        pose: landmarker options (default the lite model, the one fast enough for live use).
+        pose: landmarker options (default ``PoseOptions()``: the same model as ``analyze``, so live = upload).
         mirror: mirror the *display* like a selfie camera.
         pipeline_factory: builds the per-stream pipeline (tests inject a fake); default
             ``CoachPipeline(exercise, pose)``.
@@ -132,7 +132,7 @@ class LiveCoach:
                  people_counter_factory: Callable[[], Any] | None = None,
                  build_in_background: bool = False) -> None:
         self.exercise = exercise
-        self.pose_options = pose or PoseOptions(model="lite")
+        self.pose_options = pose or PoseOptions()
         self.mirror = mirror
         self._factory = pipeline_factory or self._default_factory
         self._clock = clock

@@ -17,6 +17,7 @@ from exercises.pose import PoseFrame
 from formcoach import corpus
 from formcoach.recording import load_frames, save_frames
 from tests.synthetic import plank_frame, sequence
+from vision.models import DEFAULT_MODEL
 
 FPS = 15.0
 
@@ -55,7 +56,8 @@ def tiny_corpus(tmp_path):
     }
     for name, (split, faults, fn, body, cam) in clips.items():
         (root / "labels" / f"{name}.json").write_text(json.dumps(_label(name, split, faults, body, cam)))
-        save_frames(corpus.cache_path(root, "lite", name), sequence(fn, 10.0, FPS), {"model": "lite"}, compact=True)
+        save_frames(corpus.cache_path(root, DEFAULT_MODEL, name), sequence(fn, 10.0, FPS), {"model": DEFAULT_MODEL},
+                    compact=True)  # the model `formcoach eval` scores by default
     return root
 
 
@@ -74,7 +76,7 @@ def test_compact_cache_round_trip_is_close(tmp_path):
 
 
 def test_split_scores_only_its_clips_and_finds_the_sag(tiny_corpus):
-    ev = corpus.evaluate(tiny_corpus, "train", "lite")
+    ev = corpus.evaluate(tiny_corpus, "train", DEFAULT_MODEL)
     assert sorted(r["clip"] for r in ev["clips"]) == ["clean_train", "sag_train"]
     sag = next(r for r in ev["clips"] if r["clip"] == "sag_train")["faults"][0]
     assert sag["recall"] > 0.9 and sag["onset_s"] is not None and sag["onset_s"] < 0.5
@@ -82,16 +84,16 @@ def test_split_scores_only_its_clips_and_finds_the_sag(tiny_corpus):
     assert row["by_magnitude"]["15.0"]["n"] == 1 and row["recall_90_from_deg"] == 15.0
     assert set(ev["tables"]["by_camera"]) == {"c01", "c02"} and set(ev["tables"]["by_body"]) == {"b01", "b02"}
     assert ev["tables"]["exercises"]["plank"]["false_cue_pct"] == 0.0
-    val = corpus.evaluate(tiny_corpus, "validation", "lite")
+    val = corpus.evaluate(tiny_corpus, "validation", DEFAULT_MODEL)
     assert [r["clip"] for r in val["clips"]] == ["sag_val"]
-    assert len(corpus.evaluate(tiny_corpus, "all", "lite")["clips"]) == 3
+    assert len(corpus.evaluate(tiny_corpus, "all", DEFAULT_MODEL)["clips"]) == 3
 
 
 def test_a_fault_the_checker_never_flags_is_a_miss_not_a_catch(tiny_corpus):
     label = json.loads((tiny_corpus / "labels" / "clean_train.json").read_text())
     label["name"] = "clean_train"
     label["faults"] = [{"type": "hip_pike", "magnitude_deg": 20.0, "start_s": 4.0, "end_s": 6.0, "ramp_s": 0.4}]
-    res = corpus.score_corpus_clip(label, load_frames(corpus.cache_path(tiny_corpus, "lite", "clean_train")))
+    res = corpus.score_corpus_clip(label, load_frames(corpus.cache_path(tiny_corpus, DEFAULT_MODEL, "clean_train")))
     assert res["faults"][0]["recall"] == 0.0 and res["faults"][0]["onset_s"] is None
     tab = corpus.tables([res])["faults"][0]
     assert tab["recall_90_from_deg"] is None and tab["missed_from_10_deg"] == 1

@@ -21,6 +21,10 @@ from pathlib import Path
 
 ENV_VAR = "FORMCOACH_POSE_MODEL"
 VARIANTS = ("lite", "full", "heavy")
+DEFAULT_MODEL = "full"  # the one default for analyze, batch, eval and the live page (live = upload). On the
+#   calibration corpus validation split it finds plank sags >= 10 deg over 0.81 of their time (lite 0.36), head
+#   drops 0.64 (0.33), bird-dog leg lifts 1.00 (0.75); it costs ~22 ms a frame here against lite's ~18, and the
+#   live page still keeps 30 fps at 28-29 ms latency on 2 cores (benchmarks/bench_live.py, quiet samples)
 BUNDLED_DIR = Path(__file__).resolve().parent / "models"
 _REQUIRED_MEMBERS = {"pose_detector.tflite", "pose_landmarks_detector.tflite"}
 
@@ -70,9 +74,9 @@ def verify_bundled(path: Path) -> None:
         raise ModelError(f"pose model {path}: sha256 {h[:12]}... does not match SHA256SUMS (corrupt file?)")
 
 
-def resolve_model(spec: str | os.PathLike | None = "lite") -> Path:
+def resolve_model(spec: str | os.PathLike | None = DEFAULT_MODEL) -> Path:
     """Return the path of a usable ``.task`` bundle for ``spec`` (variant name or path)."""
-    spec = "lite" if spec is None else spec
+    spec = DEFAULT_MODEL if spec is None else spec
     if str(spec) not in VARIANTS:
         return _check_bundle(Path(spec).expanduser())
     env = os.environ.get(ENV_VAR)

@@ -19,7 +19,7 @@ import numpy as np
 
 from exercises.pose import NUM_LANDMARKS, PoseFrame
 
-from .models import ModelError, resolve_model
+from .models import DEFAULT_MODEL, ModelError, resolve_model
 from .offline import keep_offline
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # quiet MediaPipe's W0000 log lines
@@ -39,7 +39,7 @@ class PoseOptions:
     that the legacy pipeline kept.
     """
 
-    model: str = "lite"
+    model: str = DEFAULT_MODEL
     min_pose_detection_confidence: float = 0.3
     min_pose_presence_confidence: float = 0.3
     min_tracking_confidence: float = 0.3
@@ -175,7 +175,7 @@ class PeopleCounter:
     costs about one extra inference per sample instead.
     """
 
-    def __init__(self, model: str = "lite", max_people: int = 3, min_confidence: float = 0.5) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, max_people: int = 3, min_confidence: float = 0.5) -> None:
         self._landmarker = _open_landmarker(
             resolve_model(model), "IMAGE", num_poses=max_people,
             min_pose_detection_confidence=min_confidence, min_pose_presence_confidence=min_confidence)
