@@ -274,8 +274,9 @@ def main() -> int:
             ts = c_s.wall_s
             quiet()
             used: list = []
+            timeline: list = []
             with Cpu() as c_c:
-                par = analyze_chunked(long, opts, workers=2, ranges=used)
+                par = analyze_chunked(long, opts, workers=2, ranges=used, timeline=timeline)
             tc = c_c.wall_s
             a, b = seq.to_dict(), par.to_dict()
             print(f"\nlong video ({seq.video.duration_s:.0f} s, {seq.frames} frames): sequential {ts:.1f} s, "
@@ -288,6 +289,7 @@ def main() -> int:
                   f"on the idle core), chunked {c_c.ours_s:.1f} s; even that spread perfectly over "
                   f"{os.cpu_count()} cores takes {c_c.ours_s / os.cpu_count():.1f} s, at most "
                   f"{ts / (c_c.ours_s / os.cpu_count()):.2f}x (all of this benchmark's and its Ray's processes)")
+            print("  timeline (s since the call): " + "; ".join(f"{t:.2f} {what}" for t, what in timeline))
             worst = max((abs(x["hold_s"] - y["hold_s"]) for x, y in zip(a["reps"], b["reps"])), default=0.0)
             print(f"  reports agree: {agree(a, b)} (reps {a['reps_by_side']} vs {b['reps_by_side']}, hold "
                   f"{a['hold_s']} vs {b['hold_s']} s, largest per-rep hold difference {worst:.2f} s, faults "
