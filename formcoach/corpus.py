@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import os
 import statistics
 import sys
@@ -240,7 +239,7 @@ def score_corpus_clip(label: dict, poses: Sequence) -> dict[str, Any]:
     good = summary.good_form_s  # plank: in position, rep exercises: held, judged without a fault
     unchecked = set(summary.extra.get("not_checked", {}))
     if label["exercise"] == "plank":
-        label_good, unjudged = _label_good_form_checked(label, unchecked), 0.0
+        label_good, unjudged = float(label["good_form_s"]), 0.0  # no fault type is unchecked on the plank
     else:
         label_good, unjudged = _label_good_form_judged(label, unchecked, steps)
     res["good_form_label_checked_s"] = label_good
@@ -249,29 +248,6 @@ def score_corpus_clip(label: dict, poses: Sequence) -> dict[str, Any]:
     res["hold_s_pred"] = round(summary.hold_s, 3)
     res["good_form_s_pred"] = round(summary.good_form_s, 3)
     return res
-
-
-def _merged_length(spans: list[tuple[float, float]]) -> float:
-    total, end = 0.0, -math.inf
-    for a, b in sorted(spans):
-        a = max(a, end)
-        if b > a:
-            total += b - a
-            end = b
-    return total
-
-
-def _label_good_form_checked(label: dict, unchecked: set[str]) -> float:
-    """The label's good-form seconds counting only faults the checker judges: held time minus the held
-    time with a judged fault present (ramps included, as the label's own figure counts them)."""
-    if not unchecked or label["exercise"] == "plank":
-        return float(label["good_form_s"])
-    holds = [(r["hold_start_s"], r["hold_end_s"]) for r in label["reps"]]
-    present = [(f["start_s"] - f.get("ramp_s", 0.0), f["end_s"] + f.get("ramp_s", 0.0))
-               for f in label["faults"] if f["type"] not in unchecked and f["type"] not in NOT_A_FAULT]
-    faulty = _merged_length([(max(a, h0), min(b, h1)) for h0, h1 in holds for a, b in present
-                             if min(b, h1) > max(a, h0)])
-    return round(_merged_length(holds) - faulty, 3)
 
 
 def _label_good_form_judged(label: dict, unchecked: set[str],
