@@ -286,6 +286,13 @@ class PlankChecker:
         e = m["elbow_angle_deg"]
         return "forearm" if not math.isnan(e) and e < self.config.forearm_max_elbow_angle_deg else "straight_arm"
 
+    def _end_hold(self) -> None:
+        """State step: the current hold is over; the next one starts from its own line."""
+        self._was_in_position = False
+        self.current_hold_s = 0.0
+        self._hold_start_s, self._hold_variant, self._pike_ref = None, None, 0.0  # each hold: own line
+        self._head_start, self._sag_start = [], []
+
     # -- the state machine -------------------------------------------------------------------
     def update(self, frame: PoseFrame) -> FrameVerdict:
         c, core = self.config, self.core
@@ -294,18 +301,16 @@ class PlankChecker:
                    "view_yaw_deg": gate.yaw_deg}
         if not gate.judgeable:
             core.stop_faults()
-            self.current_hold_s = 0.0
+            self._end_hold()  # a lost view ends the hold and its reference lines: what comes back may be
+            self._position.reset()  # another camera angle or shot (an edited video's cut), judged from its own start
             cue = core.pick_cue([gate.cue] if gate.cue else [], False)
             return self._verdict(frame, False, metrics, (), cue, Phase.CANT_JUDGE)
         m = self._line(self.measure(frame, gate.near, gate.form_ok), core.t)
         metrics.update(hip_deviation_deg=m["hip_deviation_deg"], neck_bend_deg=m["neck_bend_deg"])
         in_pos = self._position.update(self._in_position(m), core.t)
         if not in_pos:
-            self._was_in_position = False
             core.stop_faults()
-            self.current_hold_s = 0.0
-            self._hold_start_s, self._hold_variant, self._pike_ref = None, None, 0.0  # each hold: own line
-            self._head_start, self._sag_start = [], []
+            self._end_hold()
             cue = core.pick_cue([GET_IN_POSITION], False)
             return self._verdict(frame, True, metrics, (), cue, Phase.SETUP, gate.form_ok)
         dev = m["hip_deviation_deg"]

@@ -194,3 +194,19 @@ def test_a_sag_or_pike_is_not_also_called_a_head_drop():
     # A head drop with a straight hip line is still found.
     _, _, s = run(sequence(lambda t: plank_frame(t, head_drop_deg=20.0 if t >= 3.0 else 0.0), 8.0))
     assert {f.type for f in s.faults} == {"head_drop"}
+
+
+def test_a_lost_view_ends_the_hold_and_its_reference_line():
+    # An edited video cuts away (front view / no person) and back to the plank filmed from elsewhere, where the
+    # person's own line reads 10 deg piked on screen. That line is judged from its own start, not from the
+    # straight line before the cut (which flagged a pike; seen on a real edited video).
+    def frame(t):
+        if t < 6.0:
+            return plank_frame(t)
+        if t < 8.0:
+            return PoseFrame.empty(t, (640, 480))  # nobody in view
+        return plank_frame(t, sag_deg=-10.0)
+    ck, verdicts, s = run(sequence(frame, 14.0))
+    assert any(v.phase == "holding" for v in verdicts if v.timestamp_s > 9.0)  # the second hold is timed
+    assert not [f for f in s.faults if f.type == "hip_pike"]
+    assert s.extra["longest_hold_s"] < 6.5  # two holds, not one across the gap
