@@ -136,7 +136,8 @@ class ExtensionChecker:
 
         leg_near = m.ext.get(near, float("nan"))
         arm_near = m.arm_ext.get(near, float("nan"))
-        ext_of = {near: best(leg_near, m.arm_ext.get(far, float("nan"))),  # near leg + far arm
+        arm_far = m.arm_ext.get(far, float("nan"))
+        ext_of = {near: best(leg_near, arm_far),  # near leg + far arm
                   far: best(m.ext.get(far, float("nan")), arm_near)}  # far leg + near arm
         # The near arm reaching means the far leg moves (a far leg lifted is drawn half-raised, or
         # fully raised, on the near leg; arms are not confused that way); otherwise a lifted near leg
@@ -146,7 +147,6 @@ class ExtensionChecker:
         # read: MediaPipe swaps the legs more often than the arms (corpus train, dead bug: a near leg
         # read at rest and the far one out over a whole hold; reps exact per side 15 -> 16 of 20).
         evidence: Side | None = None
-        arm_far = m.arm_ext.get(far, float("nan"))
         if math.isfinite(arm_near) and arm_near >= c.start_frac and (
                 not math.isfinite(leg_near) or arm_near > leg_near - ARM_OVER_LEG_FRAC):
             evidence = far

@@ -301,8 +301,10 @@ class PlankChecker:
                    "view_yaw_deg": gate.yaw_deg}
         if not gate.judgeable:
             core.stop_faults()
-            self._end_hold()  # a lost view ends the hold and its reference lines: what comes back may be
-            self._position.reset()  # another camera angle or shot (an edited video's cut), judged from its own start
+            # A lost view ends the hold and its reference lines: what comes back may be another camera angle or
+            # shot (an edited video's cut), judged from its own start.
+            self._end_hold()
+            self._position.reset()
             cue = core.pick_cue([gate.cue] if gate.cue else [], False)
             return self._verdict(frame, False, metrics, (), cue, Phase.CANT_JUDGE)
         m = self._line(self.measure(frame, gate.near, gate.form_ok), core.t)
