@@ -51,7 +51,8 @@ class Hysteresis:
     """A debounced two-threshold switch. ``update(value, t_s) -> bool`` (the current state).
 
     ``since_s`` is the time the current state's condition first held (the debounce start), so
-    intervals can be back-dated to when the value actually crossed the threshold.
+    intervals can be back-dated to when the value actually crossed the threshold; ``changed_s`` is the
+    time of the switch itself (the debounce end).
     """
 
     def __init__(self, config: HysteresisConfig) -> None:
@@ -61,6 +62,7 @@ class Hysteresis:
     def reset(self) -> None:
         self.on = False
         self.since_s: float | None = None
+        self.changed_s: float | None = None
         self._pending_since: float | None = None
 
     def _wants_on(self, value: float) -> bool:
@@ -85,6 +87,7 @@ class Hysteresis:
         if t_s - self._pending_since >= need - _TIME_EPS_S:
             self.on = not self.on
             self.since_s = self._pending_since
+            self.changed_s = t_s
             self._pending_since = None
         return self.on
 

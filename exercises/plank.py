@@ -292,6 +292,17 @@ class PlankChecker:
         e = m["elbow_angle_deg"]
         return "forearm" if not math.isnan(e) and e < self.config.forearm_max_elbow_angle_deg else "straight_arm"
 
+    def _hold_began_s(self, m: dict[str, float]) -> float:
+        """When the hold that is starting now began: the position's debounce start, or on the knees, the knees
+        switch's debounce start when the position test only passed once that switch turned on (it tests the
+        knees line only then, so the first ``position_min_s`` on the knees would otherwise go uncounted)."""
+        start = self._position.since_s
+        k = self._knees
+        if (m["knees"] > 0 and k.since_s is not None and k.changed_s is not None
+                and abs(start - k.changed_s) <= self.core.max_step_s()):
+            start = min(start, k.since_s)
+        return start
+
     def _end_hold(self) -> None:
         """State step: the current hold is over; the next one starts from its own line."""
         self._was_in_position = False
@@ -348,7 +359,7 @@ class PlankChecker:
         active = core.update_faults(mags, gate.form_ok and self._in_position(m) == 1.0)
         dt = core.dt
         if not self._was_in_position and self._position.since_s is not None:
-            dt += max(0.0, core.t - self._position.since_s)  # credit the debounce: the hold began then
+            dt += max(0.0, core.t - self._hold_began_s(m))  # credit the debounce: the hold began then
         self._was_in_position = True
         self.hold_s += dt
         self.current_hold_s += dt

@@ -243,3 +243,26 @@ def test_a_deep_sag_that_steepens_the_line_on_screen_stays_a_held_faulted_plank(
     assert old.hold_s < 7.0
     with pytest.raises(ValueError):
         PlankConfig(max_trunk_incline_deg=45.0, max_trunk_incline_exit_deg=40.0)
+
+
+def _feet_up(frame: PoseFrame, px: float) -> PoseFrame:
+    """The same pose with the feet raised off the floor by ``px`` (shins lifted, as most knees planks do)."""
+    xy = frame.xy.copy()
+    for side in ("LEFT", "RIGHT"):
+        for joint in ("ANKLE", "HEEL", "FOOT_INDEX"):
+            xy[int(Landmark[f"{side}_{joint}"]), 1] -= px
+    return dataclasses.replace(frame, xy=xy)
+
+
+def test_a_knees_plank_is_timed_from_its_start_not_from_the_knees_switch():
+    # With the feet up, the hips sit low over the shoulder-ankle line (a full plank's test fails) and the
+    # position passes only on the knees line, which is tested once the knees-down switch is on (0.3 s
+    # debounce); that wait used to go uncounted (corpus train knees planks: every hold 0.33 s short).
+    _, _, s = run([_feet_up(f, 60.0) for f in sequence(lambda t: plank_frame(t, knees=True), 8.0)])
+    assert s.extra["variant"] == "knees"
+    assert s.hold_s == pytest.approx(8.0, abs=0.05)
+    # Knees already down while out of position (hips far below the line) is not credited to the hold.
+    _, verdicts, s = run([_feet_up(f, 60.0) for f in
+                          sequence(lambda t: plank_frame(t, knees=True, sag_deg=45.0 if t < 3.0 else 0.0), 8.0)])
+    assert all(v.phase == "setup" for v in verdicts if v.timestamp_s < 3.0)
+    assert s.hold_s == pytest.approx(5.0, abs=0.05)
