@@ -295,7 +295,7 @@ class PlankChecker:
     def _hold_began_s(self, m: dict[str, float]) -> float:
         """When the hold that is starting now began: the position's debounce start, or on the knees, the knees
         switch's debounce start when the position test only passed once that switch turned on (it tests the
-        knees line only then, so the first ``position_min_s`` on the knees would otherwise go uncounted)."""
+        knees line only then, so the switch's 0.3 s debounce would otherwise go uncounted)."""
         start = self._position.since_s
         k = self._knees
         if (m["knees"] > 0 and k.since_s is not None and k.changed_s is not None
