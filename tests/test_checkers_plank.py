@@ -232,8 +232,9 @@ def test_a_deep_sag_that_steepens_the_line_on_screen_stays_a_held_faulted_plank(
     def frames():
         return [_tilted(f, -20.0) for f in sequence(lambda t: plank_frame(t, sag_deg=18.0 if 3.0 <= t < 7.0 else 0.0),
                                                     10.0)]
-    ck, verdicts, s = run(frames())
-    assert max(v.metrics["hip_deviation_deg"] for v in verdicts) == pytest.approx(18.0, abs=1.0)
+    _, verdicts, s = run(frames())
+    devs = [v.metrics["hip_deviation_deg"] for v in verdicts if math.isfinite(v.metrics["hip_deviation_deg"])]
+    assert max(devs) == pytest.approx(18.0, abs=1.0)
     inside = [v for v in verdicts if 3.5 <= v.timestamp_s < 7.0]
     assert all(v.phase == "holding" for v in inside)
     assert sum("hip_sag" in v.active_faults for v in inside) / len(inside) >= 0.95
