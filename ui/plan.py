@@ -28,7 +28,9 @@ def plan_page(s) -> None:
         if h is None:
             return
         plan, t, created = today_from_history(h, day)
-        if created:
+        if created:  # kept for the session: the page's next rerun (any widget) finds the plan already made
+            st.session_state["plan_first_made"] = plan.start_date
+        if st.session_state.get("plan_first_made") == plan.start_date:
             st.info(f"A first plan for you, starting {plan.start_date}: \"{plan.name}\". Your physiotherapist can "
                     "change it (plan file below).")
         st.caption(f"{plan.name} · week {t.week}, {t.phase} phase · feedback on movement, not a diagnosis")
