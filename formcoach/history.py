@@ -421,6 +421,10 @@ class History:
     def plan_count(self) -> int:
         return int(self._con.execute("SELECT COUNT(*) FROM plans").fetchone()[0])
 
+    def plan_origins(self) -> list[str]:
+        """Where each stored plan came from, oldest first: ``"default"`` or ``"import:<file name>"``."""
+        return [r[0] for r in self._con.execute("SELECT origin FROM plans ORDER BY id")]
+
     def save_checkin(self, day: str, answer: str, seen_clinician: bool = False,
                      created_at: datetime | None = None) -> int:
         """Record a 24-hour check-in for ``day`` (ISO date). A later answer for the same day wins."""

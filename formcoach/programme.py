@@ -32,6 +32,12 @@ def current_plan(h: History, today: date, *, create: bool = True) -> tuple[Plan,
     return plan, True
 
 
+def is_first_default_plan(h: History, plan: Plan, day: date) -> bool:
+    """Whether ``plan`` is the starter plan formcoach made for a new user (nothing imported yet), viewed on its
+    first day: the page's welcome. Read from the history file, so a rerun or a new browser tab says the same."""
+    return h.plan_origins() == ["default"] and plan.start_date == day
+
+
 def import_plan(h: History, path: str | os.PathLike) -> Plan:
     """Read, validate and store a plan file. Raises :class:`~formcoach.plan.PlanError`; stores nothing then."""
     plan = load(path)

@@ -16,6 +16,7 @@ from formcoach.plan import SCHEMA, Plan, PlanError, Step, default_plan, load, lo
 from formcoach.programme import (
     current_plan,
     import_plan,
+    is_first_default_plan,
     plank_level,
     planned_target,
     practise_query,
@@ -247,6 +248,20 @@ def test_failed_import_changes_nothing_in_history(tmp_path, plan):
     with History(db) as h:
         import_plan(h, tmp_path / "good.json")
         assert current_plan(h, MONDAY)[0] == good and h.plan_count() == 2
+
+
+def test_the_welcome_is_for_the_starter_plan_on_its_first_day_whoever_asks(tmp_path, plan):
+    db = tmp_path / "h.sqlite3"
+    with History(db) as h:
+        made, created = current_plan(h, MONDAY)
+        assert created and is_first_default_plan(h, made, MONDAY)
+    with History(db) as h:  # a new browser tab or a rerun: the plan is no longer "just created", the welcome stays
+        again, created = current_plan(h, MONDAY)
+        assert not created and is_first_default_plan(h, again, MONDAY)
+        assert not is_first_default_plan(h, again, MONDAY + timedelta(days=1))
+        plan.save(tmp_path / "p.json")
+        mine = import_plan(h, tmp_path / "p.json")
+        assert not is_first_default_plan(h, mine, mine.start_date)  # the physiotherapist's plan: no welcome
 
 
 def _dump(db) -> list:

@@ -14,7 +14,14 @@ import streamlit as st
 
 from formcoach import charts
 from formcoach.plan import PlanError, display_name
-from formcoach.programme import import_plan_text, local_day, practise_query, progress_from_history, today_from_history
+from formcoach.programme import (
+    import_plan_text,
+    is_first_default_plan,
+    local_day,
+    practise_query,
+    progress_from_history,
+    today_from_history,
+)
 from formcoach.progression import measure_text
 from ui.common import open_history
 
@@ -27,10 +34,8 @@ def plan_page(s) -> None:
     with open_history(s) as h:
         if h is None:
             return
-        plan, t, created = today_from_history(h, day)
-        if created:  # kept for the session: the page's next rerun (any widget) finds the plan already made
-            st.session_state["plan_first_made"] = plan.start_date
-        if st.session_state.get("plan_first_made") == plan.start_date:
+        plan, t, _ = today_from_history(h, day)
+        if is_first_default_plan(h, plan, day):
             st.info(f"A first plan for you, starting {plan.start_date}: \"{plan.name}\". Your physiotherapist can "
                     "change it (plan file below).")
         st.caption(f"{plan.name} · week {t.week}, {t.phase} phase · feedback on movement, not a diagnosis")
