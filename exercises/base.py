@@ -187,17 +187,17 @@ class ExerciseSummary:
             "exercise": self.exercise,
             "reps": [r.to_dict() for r in self.reps],
             "reps_by_side": {str(k): int(v) for k, v in self.reps_by_side.items()},
-            "hold_s": _round(self.hold_s),
-            "good_form_s": _round(self.good_form_s),
-            "seconds_lost_by_fault": {str(k): _round(v) for k, v in self.seconds_lost_by_fault.items()},
+            "hold_s": json_round(self.hold_s),
+            "good_form_s": json_round(self.good_form_s),
+            "seconds_lost_by_fault": {str(k): json_round(v) for k, v in self.seconds_lost_by_fault.items()},
             "faults": [f.to_dict() for f in self.faults],
             "cues": [c.to_dict() for c in self.cues],
-            "cant_judge_s": _round(self.cant_judge_s),
+            "cant_judge_s": json_round(self.cant_judge_s),
             "extra": _jsonable(dict(self.extra)),
         }
 
 
-def _round(v: Any, nd: int = 3) -> float | None:
+def json_round(v: Any, nd: int = 3) -> float | None:
     """Round for JSON; None, NaN and inf become None."""
     if v is None:
         return None
@@ -216,7 +216,7 @@ def _jsonable(o: Any) -> Any:
     if isinstance(o, bool) or o is None or isinstance(o, int):
         return o
     if isinstance(o, float):
-        return _round(o)
+        return json_round(o)
     if isinstance(o, str):
         return str(o)
     return str(o)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exercises.base import SAFETY_MESSAGE, ExerciseSummary, FrameVerdict
+from exercises.base import SAFETY_MESSAGE, ExerciseSummary, FrameVerdict, json_round
 from exercises.pose import PoseFrame
 
 from .atomic import write_text_atomic
@@ -81,7 +81,7 @@ class Report:
             "extra": s["extra"] if s else {},
             "warnings": list(self.warnings),
             "safety": SAFETY_MESSAGE,
-            "series": {k: [_r(v, 2) for v in vals] for k, vals in self.series.items()},
+            "series": {k: [json_round(v, 2) for v in vals] for k, vals in self.series.items()},
         }
         return d
 
@@ -102,12 +102,5 @@ class Report:
     def save_json(self, path: str | os.PathLike) -> Path:
         return write_text_atomic(path, self.to_json())
 
-
-def _r(v: float, nd: int = 3) -> float | None:
-    """Round for JSON; NaN/inf become null (JSON has no NaN)."""
-    if v is None:
-        return None
-    v = float(v)
-    return round(v, nd) if math.isfinite(v) else None
 
 
