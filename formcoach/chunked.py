@@ -6,7 +6,8 @@ range each. Each worker seeks to the last keyframe before its range, decodes (wi
 raw poses of its own range. The ranges are joined in time order: every frame belongs to exactly one,
 with the timestamps a decode from the start gives. Smoothing, the checker (reps, holds, faults, cues)
 and the report then run once over the joined stream (~0.1 ms a frame), exactly as ``analyze`` runs
-them, so a rep or hold across a boundary is counted once by construction.
+them, so a rep or hold across a boundary is counted once by construction; they begin on this
+process's range (the first) while the workers finish theirs (:class:`~formcoach.engine.ReportBuilder`).
 
 On a local Ray the calling process analyses the first range itself while the Ray workers start, and
 the rest of the video is split when they are ready (:func:`split_rest`), so their start-up (1-2 s here,
@@ -29,7 +30,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 
-from .engine import AnalysisOptions, Progress, RawPoses, build_report, get_spec
+from .engine import AnalysisOptions, Progress, RawPoses, ReportBuilder, get_spec
 from .report import Report
 
 WARM_S = 2.0  # tracker warm-up before each chunk (s of video)
@@ -97,13 +98,14 @@ def analyze_chunked(path: str | os.PathLike, options: AnalysisOptions | None = N
     with VideoFileSource(path, prefetch=0, max_side_px=options.max_side_px) as probe:
         info = probe.info
     duration = info.duration_s or (info.frame_count / info.fps if info.fps else 0.0)
+    builder = ReportBuilder(options)
     with ray_session(workers, address) as ray:
         # A stream without timestamps is timed by frame count, which a seek loses: one chunk.
         n = min(workers, cluster_cpus(ray)) if info.timestamps else 1
         min_s = MIN_CHUNK_S if min_chunk_s is None else min_chunk_s
         if address is None:
             parts, used = _here_and_on_workers(ray, path, options, n, duration, warm_s, min_s, chunks, progress,
-                                               events if timeline is not None else None)
+                                               events if timeline is not None else None, first_done=builder.add)
         else:
             used = chunks or plan_chunks(duration, n, min_s)
             parts = _on_workers(ray, path, options, used, warm_s, progress)
@@ -111,7 +113,8 @@ def analyze_chunked(path: str | os.PathLike, options: AnalysisOptions | None = N
         ranges[:] = used
     raw = join_ranges(parts)
     events.append(("joined", time.perf_counter()))
-    report = build_report(path, info, raw, options, PoseModels.name_of(options.pose))
+    builder.add(raw.poses[len(builder.poses):])  # what a first_done call has not added yet
+    report = builder.finish(path, info, raw.people, raw.skipped_frames, PoseModels.name_of(options.pose))
     if timeline is not None:
         events.append(("report built", time.perf_counter()))
         timeline[:] = sorted((t - t0, what) for what, t in events)
@@ -196,11 +199,14 @@ POLL_FRAMES = 10  # this process looks for ready workers every this many frames
 
 
 def _here_and_on_workers(ray, path, options: AnalysisOptions, n: int, duration: float, warm_s: float,
-                         min_chunk_s: float, chunks, progress: Progress | None, events: list | None = None):
+                         min_chunk_s: float, chunks, progress: Progress | None, events: list | None = None,
+                         first_done=None):
     """This process infers from the start while ``n - 1`` Ray workers start; when they are ready it
     hands them the rest (:func:`split_rest`) and stops at its new end. With ``chunks`` the ranges are
     fixed: the first is this process's. Returns the parts and the ranges used. ``events``, a list,
-    receives ``(event, time.perf_counter())`` of this process and the workers."""
+    receives ``(event, time.perf_counter())`` of this process and the workers. ``first_done(poses)``
+    is called with this process's range (the video's first) as soon as it is done, before waiting for
+    the workers: the report's smoothing and checker run over it while they finish."""
     from vision.source import VideoFileSource
 
     from .engine import infer_poses
@@ -269,6 +275,9 @@ def _here_and_on_workers(ray, path, options: AnalysisOptions, n: int, duration: 
     try:
         note(("workers requested", time.perf_counter()))
         mine = at_worker_priority(my_range) if actors else my_range()
+        if first_done is not None:
+            first_done(mine.poses)
+            note(("report begun on the range done here", time.perf_counter()))
         parts = [mine, *_get(ray, refs)]
         note(("workers' ranges received", time.perf_counter()))
         if events is not None:

@@ -228,52 +228,82 @@ def infer_poses(frames, models: PoseModels, options: AnalysisOptions, *, keep_fr
     return RawPoses(poses, people, 0)
 
 
+class ReportBuilder:
+    """:func:`build_report` in steps: :meth:`add` raw poses in time order as they come, then :meth:`finish`.
+
+    Smoothing, and the checker when the exercise is given, are causal, so they run as poses are added
+    (chunked analysis feeds this process's range while a worker finishes the next); :meth:`finish` does
+    the rest. Adding everything at once and finishing is :func:`build_report`: the same report."""
+
+    def __init__(self, options: AnalysisOptions) -> None:
+        self.options = options
+        self._smoother = PoseSmoother(options.smoothing) if options.smoothing is not None else None
+        self._checker = get_spec(options.exercise).make_checker(options.checker_config) if options.exercise else None
+        self.poses: list[PoseFrame] = []
+        self.verdicts: list[FrameVerdict] = []
+
+    def add(self, raw_poses: Sequence[PoseFrame]) -> None:
+        for p in raw_poses:
+            pose = self._smoother(p) if self._smoother is not None else p
+            self.poses.append(pose)
+            if self._checker is not None:
+                self.verdicts.append(self._checker.update(pose))
+
+    def finish(self, path: str | os.PathLike, info: VideoInfo, people: Sequence[tuple[float, int]],
+               skipped_frames: int, model_name: str) -> Report:
+        """The report; raises as :func:`build_report` does (truncated file, too few frames per second, no person)."""
+        options, poses = self.options, self.poses
+        _check_complete(Path(path).name, info, poses, skipped_frames)
+        step_s = median_frame_step_s(poses)
+        if step_s > LOW_RATE_MAX_STEP_S:
+            raise AnalysisError(f"{Path(path).name}: {1 / step_s:.1f} fps is too few frames to check form "
+                                f"(at least {1 / LOW_RATE_MAX_STEP_S:.0f} per second needed; film at 15 fps or more)")
+        detected = sum(p.detected for p in poses)
+        if detected == 0:
+            raise NoPersonError(f"{Path(path).name}: no person found in any of its {len(poses)} frames")
+        exercise, source_kind = options.exercise, "given"
+        summary, verdicts = None, [None] * len(poses)
+        if exercise is None:
+            exercise = recognise_exercise(poses)
+            source_kind = "recognised" if exercise else "none"
+            if exercise:
+                summary, verdicts = run_checker(poses, exercise, options.checker_config)
+        else:
+            summary, verdicts = self._checker.summary(), self.verdicts
+        warnings = []
+        if detected < 0.5 * len(poses):
+            warnings.append(f"person found in only {detected} of {len(poses)} frames")
+        crowded = second_person_warning(n for _, n in people)
+        if crowded:
+            warnings.append(crowded)
+        if skipped_frames:
+            warnings.append(f"{skipped_frames} corrupt frame(s) skipped")
+        if not info.timestamps:
+            warnings.append(f"the video has no timestamps (a raw {info.codec.upper()} stream): it was timed at an "
+                            f"assumed {info.fps:g} fps, so holds and tempo are wrong if that rate is; put it in an MP4 "
+                            "with its real rate (ffmpeg -framerate RATE -i IN -c copy OUT.mp4)")
+        if step_s > MAX_FRAME_STEP_S:
+            warnings.append(f"low frame rate ({1 / step_s:.1f} fps): holds count the time between frames, but short "
+                            "faults and quick movements between them are missed; film at 15 fps or more")
+        if options.exercise is None and exercise is None:
+            warnings.append("exercise not recognised; pass --exercise to check form")
+        key = get_spec(exercise).key_metrics if exercise else ()
+        return Report(
+            video=VideoMeta(file=Path(path).name, fps=round(info.fps, 3), width=info.width, height=info.height,
+                            frames=len(poses), duration_s=round(poses[-1].timestamp_s, 3) if poses else 0.0,
+                            rotation_deg=info.rotation_deg, skipped_frames=skipped_frames),
+            model=model_name, exercise=exercise, exercise_source=source_kind, frames=len(poses),
+            detected_frames=detected, series=_series(poses, verdicts, key), summary=summary,
+            warnings=warnings, poses=poses, verdicts=verdicts,
+        )
+
+
 def build_report(path: str | os.PathLike, info: VideoInfo, raw: RawPoses, options: AnalysisOptions,
                  model_name: str) -> Report:
     """Smoothing, checker, exercise recognition and warnings over raw poses (cheap: ~0.1 ms/frame)."""
-    smoother = PoseSmoother(options.smoothing) if options.smoothing is not None else None
-    poses = [smoother(p) for p in raw.poses] if smoother is not None else list(raw.poses)
-    _check_complete(Path(path).name, info, poses, raw.skipped_frames)
-    step_s = median_frame_step_s(poses)
-    if step_s > LOW_RATE_MAX_STEP_S:
-        raise AnalysisError(f"{Path(path).name}: {1 / step_s:.1f} fps is too few frames to check form "
-                            f"(at least {1 / LOW_RATE_MAX_STEP_S:.0f} per second needed; film at 15 fps or more)")
-    detected = sum(p.detected for p in poses)
-    if detected == 0:
-        raise NoPersonError(f"{Path(path).name}: no person found in any of its {len(poses)} frames")
-    exercise, source_kind = options.exercise, "given"
-    if exercise is None:
-        exercise = recognise_exercise(poses)
-        source_kind = "recognised" if exercise else "none"
-    summary, verdicts = None, [None] * len(poses)
-    if exercise:
-        summary, verdicts = run_checker(poses, exercise, options.checker_config)
-    warnings = []
-    if detected < 0.5 * len(poses):
-        warnings.append(f"person found in only {detected} of {len(poses)} frames")
-    crowded = second_person_warning(n for _, n in raw.people)
-    if crowded:
-        warnings.append(crowded)
-    if raw.skipped_frames:
-        warnings.append(f"{raw.skipped_frames} corrupt frame(s) skipped")
-    if not info.timestamps:
-        warnings.append(f"the video has no timestamps (a raw {info.codec.upper()} stream): it was timed at an "
-                        f"assumed {info.fps:g} fps, so holds and tempo are wrong if that rate is; put it in an MP4 "
-                        "with its real rate (ffmpeg -framerate RATE -i IN -c copy OUT.mp4)")
-    if step_s > MAX_FRAME_STEP_S:
-        warnings.append(f"low frame rate ({1 / step_s:.1f} fps): holds count the time between frames, but short "
-                        "faults and quick movements between them are missed; film at 15 fps or more")
-    if options.exercise is None and exercise is None:
-        warnings.append("exercise not recognised; pass --exercise to check form")
-    key = get_spec(exercise).key_metrics if exercise else ()
-    return Report(
-        video=VideoMeta(file=Path(path).name, fps=round(info.fps, 3), width=info.width, height=info.height,
-                        frames=len(poses), duration_s=round(poses[-1].timestamp_s, 3) if poses else 0.0,
-                        rotation_deg=info.rotation_deg, skipped_frames=raw.skipped_frames),
-        model=model_name, exercise=exercise, exercise_source=source_kind, frames=len(poses),
-        detected_frames=detected, series=_series(poses, verdicts, key), summary=summary,
-        warnings=warnings, poses=poses, verdicts=verdicts,
-    )
+    builder = ReportBuilder(options)
+    builder.add(raw.poses)
+    return builder.finish(path, info, raw.people, raw.skipped_frames, model_name)
 
 
 def analyze_video(path: str | os.PathLike, options: AnalysisOptions | None = None,
