@@ -5,9 +5,10 @@ range each. Each worker seeks to the last keyframe before its range, decodes (wi
 ``warm_s`` before the range and runs the tracker over those frames only to warm it up, then keeps the
 raw poses of its own range. The ranges are joined in time order: every frame belongs to exactly one,
 with the timestamps a decode from the start gives. Smoothing, the checker (reps, holds, faults, cues)
-and the report then run once over the joined stream (~0.1 ms a frame), exactly as ``analyze`` runs
-them, so a rep or hold across a boundary is counted once by construction; they begin on this
-process's range (the first) while the workers finish theirs (:class:`~formcoach.engine.ReportBuilder`).
+and the report then run once over the joined stream (~0.5 ms a frame), exactly as ``analyze`` runs
+them, so a rep or hold across a boundary is counted once by construction. They run as the poses come
+(:class:`~formcoach.engine.ReportBuilder`): this process's range (the first) when it is done, then
+the workers' in the batches they stream back, so little is left to do once the last worker ends.
 
 On a local Ray the calling process analyses the first range itself while the Ray workers start, and
 the rest of the video is split when they are ready (:func:`split_rest`), so their start-up (1-2 s here,
@@ -34,6 +35,8 @@ from .engine import AnalysisOptions, Progress, RawPoses, ReportBuilder, get_spec
 from .report import Report
 
 WARM_S = 2.0  # tracker warm-up before each chunk (s of video)
+REPORT_SHARE = 0.013  # smoothing + checker of a frame (ReportBuilder.add, ~0.45 ms here) / its pose
+#   inference (~36 ms, the full model at 640x480)
 MIN_CHUNK_S = 20.0  # shorter chunks are not worth a worker's start-up and warm-up
 LONG_VIDEO_S = 120.0  # uploads this long are worth starting Ray for (~10-25 s here) when it is installed
 
@@ -47,17 +50,21 @@ def plan_chunks(duration_s: float, workers: int, min_chunk_s: float = MIN_CHUNK_
 
 
 def split_rest(t_s: float, duration_s: float, workers: int, warm_s: float = WARM_S,
-               min_chunk_s: float = MIN_CHUNK_S) -> tuple[float, list[tuple[float, float]]] | None:
+               min_chunk_s: float = MIN_CHUNK_S,
+               report_share: float = 0.0) -> tuple[float, list[tuple[float, float]]] | None:
     """Split what is left of ``[0, duration_s)`` after ``t_s`` between this process and up to ``workers``
     workers: ``(end of this process's range, the workers' ranges)``, the last one open-ended; None when
     not even one worker would get ``min_chunk_s``. A worker's range is ``warm_s`` shorter than this
-    process's share (it decodes and warms its tracker up on the ``warm_s`` before it), so both finish
-    together when every second of video costs the same."""
-    rest = duration_s - t_s - warm_s
+    process's share (it decodes and warms its tracker up on the ``warm_s`` before it), and this
+    process's is shorter by the report it builds while the workers finish (smoothing and checking every
+    frame of the video, at ``report_share`` of a frame's pose inference), so all finish together when
+    every second of video costs the same."""
     for k in range(workers, 0, -1):
-        length = rest / (k + 1)
+        # work in seconds of video inferred: here (end - t_s) + report_share * duration_s, each worker
+        # length + warm_s, with length = (duration_s - end) / k
+        end = max(t_s, (duration_s / k + warm_s + t_s - report_share * duration_s) / (1 + 1 / k))
+        length = (duration_s - end) / k
         if length >= min_chunk_s:
-            end = t_s + warm_s + length
             edges = [end + i * length for i in range(k)] + [math.inf]
             return end, [(edges[i], edges[i + 1]) for i in range(k)]
     return None
@@ -105,7 +112,7 @@ def analyze_chunked(path: str | os.PathLike, options: AnalysisOptions | None = N
         min_s = MIN_CHUNK_S if min_chunk_s is None else min_chunk_s
         if address is None:
             parts, used = _here_and_on_workers(ray, path, options, n, duration, warm_s, min_s, chunks, progress,
-                                               events if timeline is not None else None, first_done=builder.add)
+                                               events if timeline is not None else None, on_poses=builder.add)
         else:
             used = chunks or plan_chunks(duration, n, min_s)
             parts = _on_workers(ray, path, options, used, warm_s, progress)
@@ -113,7 +120,7 @@ def analyze_chunked(path: str | os.PathLike, options: AnalysisOptions | None = N
         ranges[:] = used
     raw = join_ranges(parts)
     events.append(("joined", time.perf_counter()))
-    builder.add(raw.poses[len(builder.poses):])  # what a first_done call has not added yet
+    builder.add(raw.poses[len(builder.poses):])  # what on_poses has not added (fixed chunks, a cluster)
     report = builder.finish(path, info, raw.people, raw.skipped_frames, PoseModels.name_of(options.pose))
     if timeline is not None:
         events.append(("report built", time.perf_counter()))
@@ -142,6 +149,21 @@ def _on_workers(ray, path, options: AnalysisOptions, chunks, warm_s: float,
     finally:
         for a in actors:
             ray.kill(a)
+
+
+def _received(ray, stream, on_poses=None) -> RawPoses:
+    """A worker's range from its :meth:`~formcoach.workers.PoseWorker.infer_range_stream`, each batch
+    passed to ``on_poses`` as it arrives."""
+    poses: list = []
+    for ref in stream:
+        item = _get(ray, ref)
+        if isinstance(item, RawPoses):
+            item.poses = poses
+            return item
+        poses += item
+        if on_poses is not None:
+            on_poses(item)
+    raise RuntimeError("a chunk worker's stream ended without its range's summary")
 
 
 def _get(ray, refs) -> list[RawPoses]:
@@ -200,13 +222,14 @@ POLL_FRAMES = 10  # this process looks for ready workers every this many frames
 
 def _here_and_on_workers(ray, path, options: AnalysisOptions, n: int, duration: float, warm_s: float,
                          min_chunk_s: float, chunks, progress: Progress | None, events: list | None = None,
-                         first_done=None):
+                         on_poses=None):
     """This process infers from the start while ``n - 1`` Ray workers start; when they are ready it
     hands them the rest (:func:`split_rest`) and stops at its new end. With ``chunks`` the ranges are
     fixed: the first is this process's. Returns the parts and the ranges used. ``events``, a list,
-    receives ``(event, time.perf_counter())`` of this process and the workers. ``first_done(poses)``
-    is called with this process's range (the video's first) as soon as it is done, before waiting for
-    the workers: the report's smoothing and checker run over it while they finish."""
+    receives ``(event, time.perf_counter())`` of this process and the workers. ``on_poses(poses)`` is
+    called with the raw poses in time order as they are done: this process's range (the video's first),
+    then the workers' in the batches they send, so the report's smoothing and checker run while the
+    workers finish."""
     from vision.source import VideoFileSource
 
     from .engine import infer_poses
@@ -227,7 +250,7 @@ def _here_and_on_workers(ray, path, options: AnalysisOptions, n: int, duration: 
     def hand_out(t_s: float) -> None:
         nonlocal refs, actors, used
         split = (chunks[0][1], list(chunks[1:])) if chunks is not None else \
-            split_rest(t_s, duration, len(actors), warm_s, min_chunk_s)
+            split_rest(t_s, duration, len(actors), warm_s, min_chunk_s, REPORT_SHARE if on_poses else 0.0)
         if split is None:  # the workers came too late to be worth it
             for a in actors:
                 ray.kill(a)
@@ -237,7 +260,7 @@ def _here_and_on_workers(ray, path, options: AnalysisOptions, n: int, duration: 
         for a in actors[len(rest):]:
             ray.kill(a)
         actors = actors[:len(rest)]
-        refs = [a.infer_range.remote(str(path), lo, hi, warm_s) for a, (lo, hi) in zip(actors, rest)]
+        refs = [a.infer_range_stream.remote(str(path), lo, hi, warm_s) for a, (lo, hi) in zip(actors, rest)]
         used = [(0.0, stop[0]), *rest]
         note((f"ranges handed out at {t_s:.1f} s of video: here to {stop[0]:.1f} s", time.perf_counter()))
 
@@ -275,10 +298,10 @@ def _here_and_on_workers(ray, path, options: AnalysisOptions, n: int, duration: 
     try:
         note(("workers requested", time.perf_counter()))
         mine = at_worker_priority(my_range) if actors else my_range()
-        if first_done is not None:
-            first_done(mine.poses)
+        if on_poses is not None:
+            on_poses(mine.poses)
             note(("report begun on the range done here", time.perf_counter()))
-        parts = [mine, *_get(ray, refs)]
+        parts = [mine, *(_received(ray, stream, on_poses) for stream in refs)]
         note(("workers' ranges received", time.perf_counter()))
         if events is not None:
             for k, timeline in enumerate(ray.get([a.timeline.remote() for a in actors])):

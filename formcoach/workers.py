@@ -22,6 +22,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from exercises.pose import PoseFrame
+
 from .engine import (
     USER_ERRORS,
     AnalysisError,
@@ -29,7 +31,7 @@ from .engine import (
     PoseModels,
     RawPoses,
     analyze_video,
-    infer_poses,
+    iter_poses,
     write_annotated_video,
 )
 
@@ -56,6 +58,7 @@ def _local_only(ray) -> None:
     ray_constants.ENABLE_RAY_CLUSTER = False
 
 
+STREAM_FRAMES = 100  # a chunk worker sends its raw poses back this many at a time (~4 s of work here)
 NODE_START_S = 180.0  # how long a starting local Ray node may take to register (Ray's own limit: 30 s)
 
 
@@ -151,19 +154,42 @@ class PoseWorker:
 
     def infer_range(self, path: str, keep_from_s: float, keep_until_s: float, warm_s: float) -> RawPoses:
         """Raw poses of ``keep_from_s <= t < keep_until_s``, the tracker warmed up on ``warm_s`` before it."""
+        poses: list = []
+        for item in self.infer_range_stream(path, keep_from_s, keep_until_s, warm_s):
+            if isinstance(item, RawPoses):
+                item.poses = poses
+                return item
+            poses += item
+        raise AssertionError("infer_range_stream ends with its RawPoses")
+
+    def infer_range_stream(self, path: str, keep_from_s: float, keep_until_s: float, warm_s: float,
+                           batch_frames: int = STREAM_FRAMES) -> Iterator[list[PoseFrame] | RawPoses]:
+        """:meth:`infer_range` as it goes (on Ray, a streaming generator): lists of up to ``batch_frames``
+        raw poses in time order, then a :class:`RawPoses` without poses holding the range's second-person
+        checks and skipped frames, so the caller can smooth and check a range while it is inferred."""
         from vision.source import VideoFileSource
 
         self.events.append((f"worker given {keep_from_s:.1f}-{keep_until_s:.1f} s", time.perf_counter()))
         start = max(0.0, keep_from_s - warm_s)
         source = VideoFileSource(path, prefetch=0, max_side_px=self.options.max_side_px, start_s=start)
         skipped = [0]
+        people: list[tuple[float, int]] = []
+        batch: list[PoseFrame] = []
+        n = 0
         with source:
-            raw = infer_poses(_timed(_counting_skips(source, keep_from_s, skipped), self.events, start, keep_from_s),
-                              self.models.fresh(), self.options,
-                              keep_from_s=keep_from_s, keep_until_s=keep_until_s, warm_from_s=start)
-        raw.skipped_frames = skipped[0]
-        self.events.append((f"worker range done ({len(raw.poses)} frames)", time.perf_counter()))
-        return raw
+            frames = _timed(_counting_skips(source, keep_from_s, skipped), self.events, start, keep_from_s)
+            for pose in iter_poses(frames, self.models.fresh(), self.options, people, keep_from_s=keep_from_s,
+                                   keep_until_s=keep_until_s, warm_from_s=start):
+                batch.append(pose)
+                if len(batch) >= batch_frames:
+                    n += len(batch)
+                    yield batch
+                    batch = []
+        n += len(batch)
+        if batch:
+            yield batch
+        self.events.append((f"worker range done ({n} frames)", time.perf_counter()))
+        yield RawPoses([], people, skipped[0])
 
     def timeline(self) -> list[tuple[str, float]]:
         """What this worker did when (``time.perf_counter()``, the machine's monotonic clock on Linux)."""

@@ -76,6 +76,17 @@ def test_the_rest_is_split_so_this_process_and_the_workers_finish_together():
     assert split_rest(60.0, 100.0, 1, warm_s=2.0, min_chunk_s=20.0) is None
 
 
+def test_this_process_keeps_less_video_by_the_report_it_builds_while_the_workers_finish():
+    # It smooths and checks all 302 s (at 1 % of a frame's inference: 3.02 s of work) after its range
+    end, rest = split_rest(0.0, 302.0, 2, warm_s=2.0, min_chunk_s=20.0, report_share=0.01)
+    assert end < 102.0
+    length = rest[0][1] - rest[0][0]
+    assert rest[1][0] == pytest.approx(end + length) and rest[1][1] == math.inf
+    assert end + 0.01 * 302.0 == pytest.approx(length + 2.0)  # the same work here and on each worker
+    end1, _ = split_rest(10.0, 100.0, 1, warm_s=2.0, min_chunk_s=20.0, report_share=0.01)
+    assert (end1 - 10.0) + 0.01 * 100.0 == pytest.approx(100.0 - end1 + 2.0)
+
+
 # --- on a local Ray -----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -246,6 +257,35 @@ def test_chunked_analysis_of_a_long_clip_equals_sequential(local_ray, long_clip)
     a = seq.to_dict()
     assert any(r["start_s"] < b < r["end_s"] for r in a["reps"]), "no rep spans the chunk boundary"
     _assert_same_verdicts(a, par.to_dict())
+
+
+@pytest.mark.slow
+def test_a_worker_streams_its_range_in_batches_and_a_report_built_as_they_come_equals_analyze(long_clip):
+    """A chunk worker sends its raw poses back as it goes (PoseWorker.infer_range_stream: the Ray call
+    analyze_chunked makes), and analyze_chunked feeds them to a ReportBuilder batch by batch: over the
+    whole video that gives exactly the report analyze_video gives."""
+    from formcoach.engine import PoseModels, ReportBuilder
+    from formcoach.workers import PoseWorker
+    from vision.source import VideoFileSource
+
+    path, seq = long_clip
+    opts = AnalysisOptions(exercise="dead_bug")
+    worker = PoseWorker(opts)
+    try:
+        *batches, tail = list(worker.infer_range_stream(str(path), 0.0, math.inf, 2.0, batch_frames=25))
+    finally:
+        worker.close()
+    assert isinstance(tail, RawPoses) and tail.poses == []
+    assert len(batches) > 2 and all(len(b) == 25 for b in batches[:-1]) and 0 < len(batches[-1]) <= 25
+    with VideoFileSource(path, prefetch=0) as probe:
+        info = probe.info
+    builder = ReportBuilder(opts)
+    for b in batches:
+        builder.add(b)
+    stepwise = builder.finish(path, info, tail.people, tail.skipped_frames, PoseModels.name_of(opts.pose))
+    assert seq.summary.reps, "no rep in the clip: nothing compared"
+    assert stepwise.to_dict() == seq.to_dict()
+    assert all(np.array_equal(x.xy, y.xy, equal_nan=True) for x, y in zip(stepwise.poses, seq.poses, strict=True))
 
 
 @pytest.mark.slow
