@@ -310,6 +310,16 @@ def main() -> int:
             print("  timeline (s since the call): " + "; ".join(f"{t:.2f} {what}" for t, what in timeline))
             worst = max((abs(x["hold_s"] - y["hold_s"]) for x, y in zip(a["reps"], b["reps"])), default=0.0)
             both = [agree(a, r.report.to_dict()) for r in runs[1::2]]
+            for r, ok in zip(runs[1::2], both):
+                if not ok:  # what differed, and where the boundary was
+                    d = r.report.to_dict()
+                    diff = [(x["start_s"], x["side"], x["hold_s"], y["side"], y["hold_s"])
+                            for x, y in zip(a["reps"], d["reps"])
+                            if x["side"] != y["side"] or abs(x["hold_s"] - y["hold_s"]) > 0.2]
+                    print(f"  chunked run split at {r.used[0][1]:.2f} s: reps {d['reps_by_side']}, "
+                          f"hold {d['hold_s']} s, "
+                          f"faults {sorted(f['type'] for f in d['faults'])}; reps that differ (start, side, hold "
+                          f"sequential, side, hold chunked): {diff}")
             print(f"  reports agree: {agree(a, b)}, each chunked run with the sequential one: {both}"
                   f"\n    (reps {a['reps_by_side']} vs {b['reps_by_side']}, hold "
                   f"{a['hold_s']} vs {b['hold_s']} s, largest per-rep hold difference {worst:.2f} s, faults "
