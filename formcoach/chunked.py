@@ -300,7 +300,7 @@ def _here_and_on_workers(ray, path, options: AnalysisOptions, n: int, duration: 
         mine = at_worker_priority(my_range) if actors else my_range()
         if on_poses is not None:
             on_poses(mine.poses)
-            note(("report begun on the range done here", time.perf_counter()))
+            note(("report caught up with the range done here", time.perf_counter()))
         parts = [mine, *(_received(ray, stream, on_poses) for stream in refs)]
         note(("workers' ranges received", time.perf_counter()))
         if events is not None:
