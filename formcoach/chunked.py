@@ -154,16 +154,9 @@ def _on_workers(ray, path, options: AnalysisOptions, chunks, warm_s: float,
 def _received(ray, stream, on_poses=None) -> RawPoses:
     """A worker's range from its :meth:`~formcoach.workers.PoseWorker.infer_range_stream`, each batch
     passed to ``on_poses`` as it arrives."""
-    poses: list = []
-    for ref in stream:
-        item = _get(ray, ref)
-        if isinstance(item, RawPoses):
-            item.poses = poses
-            return item
-        poses += item
-        if on_poses is not None:
-            on_poses(item)
-    raise RuntimeError("a chunk worker's stream ended without its range's summary")
+    from .workers import collect_range
+
+    return collect_range((_get(ray, ref) for ref in stream), on_poses)
 
 
 def _get(ray, refs) -> list[RawPoses]:

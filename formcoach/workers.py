@@ -154,13 +154,7 @@ class PoseWorker:
 
     def infer_range(self, path: str, keep_from_s: float, keep_until_s: float, warm_s: float) -> RawPoses:
         """Raw poses of ``keep_from_s <= t < keep_until_s``, the tracker warmed up on ``warm_s`` before it."""
-        poses: list = []
-        for item in self.infer_range_stream(path, keep_from_s, keep_until_s, warm_s):
-            if isinstance(item, RawPoses):
-                item.poses = poses
-                return item
-            poses += item
-        raise AssertionError("infer_range_stream ends with its RawPoses")
+        return collect_range(self.infer_range_stream(path, keep_from_s, keep_until_s, warm_s))
 
     def infer_range_stream(self, path: str, keep_from_s: float, keep_until_s: float, warm_s: float,
                            batch_frames: int = STREAM_FRAMES) -> Iterator[list[PoseFrame] | RawPoses]:
@@ -239,6 +233,20 @@ def release_freed_heap() -> bool:
     call after each video: 420 -> 422-426 MB over 100 videos per worker. Takes well under a millisecond.
     Returns whether memory was trimmed (False without glibc)."""
     return bool(_TRIM(0)) if _TRIM is not None else False
+
+
+def collect_range(items, on_poses=None) -> RawPoses:
+    """One range's :class:`RawPoses` from what :meth:`PoseWorker.infer_range_stream` yields, each batch
+    passed to ``on_poses`` as it comes."""
+    poses: list[PoseFrame] = []
+    for item in items:
+        if isinstance(item, RawPoses):
+            item.poses = poses
+            return item
+        poses += item
+        if on_poses is not None:
+            on_poses(item)
+    raise RuntimeError("a chunk worker's stream ended without its range's summary")
 
 
 def _timed(frames, events: list, warm_from_s: float, keep_from_s: float):
