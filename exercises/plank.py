@@ -14,7 +14,11 @@ Metrics (degrees, NaN when not measurable), all on the body side nearest the cam
   and camera (82-125 deg on the corpus), so the drop is measured from the hold's own start
   (``head_reference_deg``, the median of its first ``pike_baseline_s``). A head already hanging at the
   start cannot hide: the hip-shoulder-ear bend (neutral necks read -20..+19 deg across real and
-  rendered planks) beyond ``neck_bend_allow_deg`` counts as a drop too (``neck_bend_deg``). The neck
+  rendered planks) beyond ``neck_bend_allow_deg`` counts as a drop too (``neck_bend_deg``), and so does
+  that bend rising more than ``neck_rise_on_deg`` since the hold's start: from a camera towards the feet
+  the ear->nose line can miss a drop the bend shows (corpus, camera 35 deg towards the feet: a 10 deg drop
+  moved the pitch 3 deg and the bend 13). A rise is scored in head-drop degrees, less
+  ``neck_rise_on_deg - head_drop_on_deg``, so one rule and one threshold judge all three. The neck
   is judged only while the hip line is straight (no sag or pike beyond its off threshold).
 * ``view_yaw_deg``: how far the camera is from side-on (see ``exercises.gate``).
 
@@ -78,6 +82,9 @@ class PlankConfig:
     #   0 / 0 / 0 / 0.3 % false cues (the old metric at 9: 0.62 with 1.2 %, one clip 41 %). Debounced by
     #   fault_min_on_s like the other faults: a 0.4 s debounce of its own gave recall >= 10 deg 0.78 against
     #   0.91 (corpus train, full) and no fewer false cues (0.19 % either way; real clean planks peak at 6.4 deg)
+    neck_rise_on_deg: float = 10.0  # the hip-shoulder-ear bend since the hold's start that counts as a drop
+    #   (see head_drop_deg above). Corpus train, full: off / 8 / 10 -> recall >= 10 deg 0.91 / 0.95 / 0.94, false
+    #   cues 0.19 % each; clean rises: corpus train <= 4.9 deg, real clean planks <= 6.9
     neck_bend_allow_deg: float = 16.0  # the absolute hip-shoulder-ear bend beyond which the head hangs
     fault_min_on_s: float = 0.1
     fault_min_off_s: float = 0.3
@@ -118,6 +125,8 @@ class PlankConfig:
         for name in ("fault_min_on_s", "fault_min_off_s", "position_min_s", "position_exit_s"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"PlankConfig.{name} must be >= 0, got {getattr(self, name)!r}")
+        if not self.head_drop_on_deg <= self.neck_rise_on_deg < 90:
+            raise ValueError(f"neck_rise_on_deg must be in [head_drop_on_deg, 90), got {self.neck_rise_on_deg!r}")
         if not 0 <= self.neck_bend_allow_deg < 90:
             raise ValueError(f"neck_bend_allow_deg must be in [0, 90), got {self.neck_bend_allow_deg!r}")
         for name in ("goal_hold_s", "goal_hold_knees_s", "breathe_every_s"):
@@ -185,6 +194,8 @@ class PlankChecker:
         self._head_start_median = 0.0
         self._sag_start: list[float] = []
         self._sag_start_median = 0.0
+        self._neck_start: list[float] = []
+        self._neck_start_median = 0.0
         self._was_in_position = False
         self.hold_s = 0.0
         self.current_hold_s = 0.0
@@ -281,9 +292,13 @@ class PlankChecker:
         return self._head_start_median if self._head_start else float("nan")
 
     def _head_drop(self, m: dict[str, float], head_ref: float) -> float:
-        """Degrees of head drop: the pitch since the hold's start, or the neck bend beyond its allowance
-        (a head hanging from the start), whichever is larger; NaN when neither is measurable."""
-        vals = [v for v in (m["head_pitch_deg"] - head_ref, m["neck_bend_deg"] - self.config.neck_bend_allow_deg)
+        """Degrees of head drop, the largest of: the pitch since the hold's start, the neck bend beyond its
+        allowance (a head hanging from the start) and the neck bend's rise since the hold's start, offset so
+        that ``neck_rise_on_deg`` scores ``head_drop_on_deg``; NaN when none is measurable."""
+        c = self.config
+        neck_ref = self._neck_start_median if self._neck_start else float("nan")
+        vals = [v for v in (m["head_pitch_deg"] - head_ref, m["neck_bend_deg"] - c.neck_bend_allow_deg,
+                            m["neck_bend_deg"] - neck_ref - (c.neck_rise_on_deg - c.head_drop_on_deg))
                 if math.isfinite(v)]
         return max(vals) if vals else float("nan")
 
@@ -309,7 +324,7 @@ class PlankChecker:
         self._was_in_position = False
         self.current_hold_s = 0.0
         self._hold_start_s, self._hold_variant, self._pike_ref = None, None, 0.0  # each hold: own line
-        self._head_start, self._sag_start = [], []
+        self._head_start, self._sag_start, self._neck_start = [], [], []
 
     # -- the state machine -------------------------------------------------------------------
     def update(self, frame: PoseFrame) -> FrameVerdict:
@@ -338,6 +353,7 @@ class PlankChecker:
         if variant != self._hold_variant:  # a new line to hold: restart the start-of-hold reference
             first = self._hold_variant is None
             self._hold_variant, self._pike_ref, self._head_start, self._sag_start = variant, 0.0, [], []
+            self._neck_start = []
             self._hold_start_s = self._position.since_s if first and self._position.since_s is not None else core.t
         if core.t - self._hold_start_s <= c.pike_baseline_s:
             if not math.isnan(dev):
@@ -347,6 +363,9 @@ class PlankChecker:
             if not math.isnan(m["head_pitch_deg"]):
                 self._head_start.append(m["head_pitch_deg"])
                 self._head_start_median = sorted(self._head_start)[len(self._head_start) // 2]
+            if not math.isnan(m["neck_bend_deg"]):
+                self._neck_start.append(m["neck_bend_deg"])
+                self._neck_start_median = sorted(self._neck_start)[len(self._neck_start) // 2]
         metrics["pike_reference_deg"] = ref = self.pike_reference_deg
         metrics["head_reference_deg"] = head_ref = self.head_reference_deg
         sag = dev - self.knees_sag_reference_deg if m["knees"] > 0 else dev

@@ -103,6 +103,33 @@ def test_head_drop_measured_from_the_holds_own_neck_line():
     assert any(f.type == "head_drop" for f in s.faults)
 
 
+def _neck_bent_head_level(frame: PoseFrame, bend_deg: float) -> PoseFrame:
+    """The frame with the ears (and the head with them) swung ``bend_deg`` toward the floor about the
+    shoulders while the ear->nose line keeps its angle: a drop only the hip-shoulder-ear bend shows, as the
+    pose model reads some from a camera towards the feet."""
+    xy = frame.xy.copy()
+    r = math.radians(bend_deg)
+    rot = np.array([[math.cos(r), -math.sin(r)], [math.sin(r), math.cos(r)]])  # image y down: toward the floor
+    for side in ("RIGHT", "LEFT"):
+        sh, ear = xy[Landmark[f"{side}_SHOULDER"]], xy[Landmark[f"{side}_EAR"]]
+        shift = sh + rot @ (ear - sh) - ear
+        for name in (f"{side}_EAR", f"{side}_EYE"):
+            xy[Landmark[name]] += shift
+        if side == "RIGHT":
+            xy[Landmark.NOSE] += shift
+    return dataclasses.replace(frame, xy=xy)
+
+
+@pytest.mark.parametrize("bend_deg,flagged", [(6.0, False), (14.0, True)])
+def test_neck_bend_rising_from_the_holds_start_is_a_head_drop(bend_deg, flagged):
+    assert PlankConfig().neck_rise_on_deg < 14.0
+    frames = sequence(lambda t: _neck_bent_head_level(plank_frame(t), bend_deg if t >= 3.0 else 0.0), 8.0)
+    _, verdicts, s = run(frames)
+    assert abs(verdicts[-1].metrics["head_drop_deg"]) < 1.0  # the ear->nose pitch does not move
+    assert any(f.type == "head_drop" for f in s.faults) is flagged
+    assert not any(f.type in ("hip_sag", "hip_pike") for f in s.faults)
+
+
 def test_goal_reached_cue_and_safety_text():
     cfg = PlankConfig(goal_hold_s=5.0)
     _, _, s = run(sequence(lambda t: plank_frame(t), 7.0), cfg)
