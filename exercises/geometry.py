@@ -33,6 +33,8 @@ _NAN = float("nan")
 
 
 def _xy(p) -> tuple[float, float]:
+    if type(p) is np.ndarray:
+        p = p.tolist()
     return float(p[0]), float(p[1])
 
 

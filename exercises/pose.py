@@ -85,13 +85,16 @@ _SIDED = {
 }
 
 
+_SIDED_BY = {(joint, side): pair[0] if side is Side.LEFT else pair[1]
+             for joint, pair in _SIDED.items() for side in Side}
+
+
 def sided(joint: str, side: Side) -> Landmark:
     """``sided("hip", Side.LEFT) -> Landmark.LEFT_HIP``."""
     try:
-        pair = _SIDED[joint]
+        return _SIDED_BY[joint, side]
     except KeyError:
-        raise ValueError(f"unknown joint {joint!r}; expected one of {sorted(_SIDED)}") from None
-    return pair[0] if side is Side.LEFT else pair[1]
+        raise ValueError(f"unknown joint {joint!r} or side {side!r}; expected one of {sorted(_SIDED)}") from None
 
 
 # Skeleton edges used for drawing (body only, no face mesh).
@@ -186,7 +189,7 @@ class PoseFrame:
         return self.xy[int(lm)]
 
     def vis(self, lm: Landmark) -> float:
-        return float(self.visibility[int(lm)])
+        return self.visibility.item(lm)  # a Python float, without a NumPy scalar in between
 
     def midpoint(self, a: Landmark, b: Landmark) -> np.ndarray:
         return (self.xy[int(a)] + self.xy[int(b)]) / 2.0
@@ -200,7 +203,7 @@ class PoseFrame:
 
     def in_frame(self, lm: Landmark, margin_px: float = 0.0) -> bool:
         """True when the landmark lies inside the image (shrunk by ``margin_px``)."""
-        x, y = self.xy[int(lm)]
+        x, y = self.xy[lm].tolist()
         w, h = self.image_wh
         return bool(margin_px <= x <= w - margin_px and margin_px <= y <= h - margin_px)
 
