@@ -164,6 +164,26 @@ def _head_pitch_deg(hip, sh, ear, nose) -> float:
     return a if t[0] >= 0 else -a
 
 
+class _StartMedian:
+    """The median of a metric over a hold's first frames (the caller decides which); NaN readings skipped."""
+
+    def __init__(self) -> None:
+        self._vals: list[float] = []
+        self._median = 0.0
+
+    def add(self, v: float) -> None:
+        if not math.isnan(v):
+            self._vals.append(v)
+            self._median = sorted(self._vals)[len(self._vals) // 2]
+
+    def value(self, default: float) -> float:
+        """The median so far, or ``default`` before any reading."""
+        return self._median if self._vals else default
+
+    def clear(self) -> None:
+        self._vals = []
+
+
 class PlankChecker:
     """``update(frame) -> FrameVerdict`` per frame; ``summary()`` for the set."""
 
@@ -190,12 +210,8 @@ class PlankChecker:
         self._hold_start_s: float | None = None
         self._hold_variant: str | None = None
         self._pike_ref = 0.0
-        self._head_start: list[float] = []
-        self._head_start_median = 0.0
-        self._sag_start: list[float] = []
-        self._sag_start_median = 0.0
-        self._neck_start: list[float] = []
-        self._neck_start_median = 0.0
+        # the hold's start lines: head pitch, hip line (sag, on the knees), neck bend
+        self._head_start, self._sag_start, self._neck_start = _StartMedian(), _StartMedian(), _StartMedian()
         self._was_in_position = False
         self.hold_s = 0.0
         self.current_hold_s = 0.0
@@ -283,20 +299,20 @@ class PlankChecker:
     def knees_sag_reference_deg(self) -> float:
         """On the knees: the line sag is measured from, the hold's start (median), clamped."""
         c = self.config
-        start = self._sag_start_median if self._sag_start else 0.0
+        start = self._sag_start.value(0.0)
         return min(c.knees_sag_ref_cap_deg, max(c.knees_sag_allowance_deg, start))
 
     @property
     def head_reference_deg(self) -> float:
         """The head pitch the drop is measured from: the hold's start (median); NaN before it is seen."""
-        return self._head_start_median if self._head_start else float("nan")
+        return self._head_start.value(float("nan"))
 
     def _head_drop(self, m: dict[str, float], head_ref: float) -> float:
         """Degrees of head drop, the largest of: the pitch since the hold's start, the neck bend beyond its
         allowance (a head hanging from the start) and the neck bend's rise since the hold's start, offset so
         that ``neck_rise_on_deg`` scores ``head_drop_on_deg``; NaN when none is measurable."""
         c = self.config
-        neck_ref = self._neck_start_median if self._neck_start else float("nan")
+        neck_ref = self._neck_start.value(float("nan"))
         vals = [v for v in (m["head_pitch_deg"] - head_ref, m["neck_bend_deg"] - c.neck_bend_allow_deg,
                             m["neck_bend_deg"] - neck_ref - (c.neck_rise_on_deg - c.head_drop_on_deg))
                 if math.isfinite(v)]
@@ -324,7 +340,11 @@ class PlankChecker:
         self._was_in_position = False
         self.current_hold_s = 0.0
         self._hold_start_s, self._hold_variant, self._pike_ref = None, None, 0.0  # each hold: own line
-        self._head_start, self._sag_start, self._neck_start = [], [], []
+        self._clear_start_lines()
+
+    def _clear_start_lines(self) -> None:
+        for line in (self._head_start, self._sag_start, self._neck_start):
+            line.clear()
 
     # -- the state machine -------------------------------------------------------------------
     def update(self, frame: PoseFrame) -> FrameVerdict:
@@ -352,20 +372,15 @@ class PlankChecker:
         variant = self._variant(m)
         if variant != self._hold_variant:  # a new line to hold: restart the start-of-hold reference
             first = self._hold_variant is None
-            self._hold_variant, self._pike_ref, self._head_start, self._sag_start = variant, 0.0, [], []
-            self._neck_start = []
+            self._hold_variant, self._pike_ref = variant, 0.0
+            self._clear_start_lines()
             self._hold_start_s = self._position.since_s if first and self._position.since_s is not None else core.t
         if core.t - self._hold_start_s <= c.pike_baseline_s:
             if not math.isnan(dev):
                 self._pike_ref = min(self._pike_ref, dev)
-                self._sag_start.append(dev)
-                self._sag_start_median = sorted(self._sag_start)[len(self._sag_start) // 2]
-            if not math.isnan(m["head_pitch_deg"]):
-                self._head_start.append(m["head_pitch_deg"])
-                self._head_start_median = sorted(self._head_start)[len(self._head_start) // 2]
-            if not math.isnan(m["neck_bend_deg"]):
-                self._neck_start.append(m["neck_bend_deg"])
-                self._neck_start_median = sorted(self._neck_start)[len(self._neck_start) // 2]
+            self._sag_start.add(dev)
+            self._head_start.add(m["head_pitch_deg"])
+            self._neck_start.add(m["neck_bend_deg"])
         metrics["pike_reference_deg"] = ref = self.pike_reference_deg
         metrics["head_reference_deg"] = head_ref = self.head_reference_deg
         sag = dev - self.knees_sag_reference_deg if m["knees"] > 0 else dev
