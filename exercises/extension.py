@@ -9,6 +9,11 @@ often hidden and MediaPipe tends to draw it on top of the raised near leg. So a 
 is the near one whenever the near leg is extended, otherwise the far one. The reaching arm backs
 the leg up (a leg that leaves the frame or is lost by the pose model): a near arm reaching out
 means the far leg is the moving one.
+
+Sometimes the pose model contradicts itself: the arm and the leg of one side both drawn out while the
+other arm rests (it copied the far limb onto the near one, and whether it copied the leg or the arm
+cannot be told from the frame). A rep that reads so over ``SIDE_CONFLICT_SHARE`` of its frames is named
+the side after the previous complete rep's: the exercises are done alternating sides.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ from .gate import GateConfig
 from .pose import PoseFrame, Side
 
 ARM_OVER_LEG_FRAC = 0.05  # the near arm names the far leg unless the near leg reads this much further out
+SIDE_CONFLICT_SHARE = 0.35  # a rep whose limbs contradict each other over this share of its frames takes the
+#   alternate of the previous rep's side. Corpus train, full and lite: such reps read 0.39-0.87 of their frames
+#   contradictory, the others <= 0.33 (all 14 after a previous rep were the alternate side); full model, dead bug
+#   reps exact per side 20/20 either way
 MIN_JUDGED_HOLD_SHARE = 0.5  # a fault judged in less of the hold than this is reported as unchecked
 UNCHECKED_WHAT = {FaultCode.LEG_TOO_HIGH: "leg height", FaultCode.HIP_ROTATION: "hips level",
                   FaultCode.LOW_BACK_ARCH: "lower back", FaultCode.BACK_SAG: "back line",
@@ -114,6 +123,7 @@ class ExtensionChecker:
         self.moving: Side | None = None
         self._hold_progress: list[float] = []  # the current rep's lowest-leg samples over its hold
         self._hold_judged: dict[str, list[int]] = {}  # fault code -> [hold frames judged, hold frames]
+        self._side_conflict = [0, 0]  # the current rep's [frames whose limbs contradict each other, frames]
         self.on_reset()
 
     def on_reset(self) -> None:
@@ -166,6 +176,24 @@ class ExtensionChecker:
             return evidence, ev_ext, evidence, ev_ext
         return None, ev_ext, None, best(leg_near, arm_near)
 
+    def _limbs_conflict(self, m: Measure) -> bool:
+        """Pure: one side's arm and leg both read out while the other arm rests (see the module doc)."""
+        c = self.config.reps
+        for s in Side:
+            leg, arm, other = m.ext.get(s, math.nan), m.arm_ext.get(s, math.nan), m.arm_ext.get(s.other, math.nan)
+            if leg >= c.start_frac and arm >= c.start_frac and other <= c.rest_frac:  # False for NaN
+                return True
+        return False
+
+    def _rep_side(self, ev: RepEvent) -> str:
+        """The rep's side: the vote's, or the alternate of the previous complete rep's when the limbs
+        contradicted each other over ``SIDE_CONFLICT_SHARE`` of the rep's frames."""
+        n_conflict, n = self._side_conflict
+        prev = next((r.side for r in reversed(self.reps) if r.verdict is not RepVerdict.INCOMPLETE), None)
+        if prev is not None and n and n_conflict >= SIDE_CONFLICT_SHARE * n:
+            return Side(prev).other.value
+        return ev.side
+
     def update(self, frame: PoseFrame) -> FrameVerdict:
         core = self.core
         gate = core.begin_frame(frame)
@@ -190,6 +218,10 @@ class ExtensionChecker:
         if self.reps_machine.in_rep and not was_in_rep:
             self._hold_judged = {}  # a new rep: an attempt that never became a rep leaves nothing behind
             self._hold_progress = []
+            self._side_conflict = [0, 0]
+        if self.reps_machine.in_rep:
+            self._side_conflict[0] += self._limbs_conflict(m)
+            self._side_conflict[1] += 1
         judging = gate.form_ok and m.posture
         active = core.update_faults(j.mags if judging else {}, judging)
         if judging and self.reps_machine.hold_phase is Phase.HOLDING:
@@ -256,15 +288,17 @@ class ExtensionChecker:
             vals = sorted(self._hold_progress)
             pct = getattr(c, "lowest_leg_percentile", 10.0)
             lowest = round(float(vals[int(pct / 100.0 * (len(vals) - 1))]), 1)
-        rec = RepRecord(side=ev.side, start_s=ev.start_s, end_s=ev.end_s, hold_s=ev.hold_s,
+        side = self._rep_side(ev)
+        rec = RepRecord(side=side, start_s=ev.start_s, end_s=ev.end_s, hold_s=ev.hold_s,
                         faults=tuple(sorted(faults, key=lambda f: f.start_s)), verdict=verdict, coaching=coaching,
                         unchecked=unchecked, lowest_leg_deg=lowest)
         if commit:
             self._hold_judged = {}
             self._hold_progress = []
+            self._side_conflict = [0, 0]
             self.reps.append(rec)
             if ev.complete:
-                self.reps_by_side[ev.side] += 1
+                self.reps_by_side[side] += 1
                 self.hold_total_s += ev.hold_s
         return rec
 
@@ -282,7 +316,7 @@ class ExtensionChecker:
         if pending is not None:
             reps.append(self._record(pending, commit=False))
             if pending.complete:
-                by_side[pending.side] += 1
+                by_side[reps[-1].side] += 1
                 hold += pending.hold_s
         for r in reps:
             faults.extend(f for f in r.faults if f.type in REP_QUALITY)

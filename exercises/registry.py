@@ -42,7 +42,9 @@ EXERCISES: dict[str, ExerciseSpec] = {
             "views": _VIEWS.format(side="reps per side, holds, rushing and your lowest leg angle; the lower-back "
                                         "arch is not checked from any view."),
             "setup": _SIDE_SETUP + " Lie on your back with hips and knees at 90 degrees and arms to the ceiling.",
-            "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach out and return. The hold "
+            "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach out and return, "
+                       "alternating sides (when the pose model draws the arm and leg of one side both reaching, the "
+                       "rep is counted for the side after the previous rep's). The hold "
                        "(the time the limbs stay still at full reach), rushing, and reaches that stop short. "
                        "Each rep records your lowest controlled "
                        "leg angle as progress: a low leg with a flat back is correct, harder form, never a fault. "
@@ -64,8 +66,10 @@ EXERCISES: dict[str, ExerciseSpec] = {
                                         "not checked from any view."),
             "setup": _SIDE_SETUP + " Start on hands and knees, hands under shoulders, knees under hips.",
             "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach to a straight line and "
-                       "return. Hold time at full reach, the leg lifted above hip level, reaches that stop short, "
-                       "and rushing. Hips level and back sag are NOT checked (see below)."),
+                       "return, alternating sides (when the pose model draws the arm and leg of one side both "
+                       "reaching, the rep is counted for the side after the previous rep's). Hold time at full "
+                       "reach, the leg lifted above hip level, reaches that stop short, and rushing. Hips level "
+                       "and back sag are NOT checked (see below)."),
             "targets": ("Reach to one long line with hips level, hold 5-10 s, 10-12 per side, breathing steadily. "
                         + _FEEDBACK_NOTE),
             "limits": ("Hips level (no rotation): not checked from any camera placement. From the side your far "

@@ -236,3 +236,14 @@ def nan_frame(t: float) -> PoseFrame:
     """A detected frame whose every coordinate is NaN."""
     xy, _vis = _empty()
     return PoseFrame(xy=xy, visibility=np.full(NUM_LANDMARKS, 0.9), timestamp_s=t, image_wh=WH)
+
+
+def swap_legs(frame: PoseFrame) -> PoseFrame:
+    """The frame with the left and right legs (knee, ankle, heel, toe) swapped, as the pose model draws a
+    lifted far leg on the near one and the near one where the far leg is."""
+    xy, vis = frame.xy.copy(), frame.visibility.copy()
+    for joint in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+        a, b = int(Landmark[f"LEFT_{joint}"]), int(Landmark[f"RIGHT_{joint}"])
+        xy[[a, b]], vis[[a, b]] = xy[[b, a]], vis[[b, a]]
+    return PoseFrame(xy=xy, visibility=vis, timestamp_s=frame.timestamp_s, image_wh=frame.image_wh,
+                     world_xyz=None, detected=frame.detected)

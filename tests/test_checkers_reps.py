@@ -9,7 +9,7 @@ import pytest
 from exercises.base import RepVerdict
 from exercises.bird_dog import BirdDogChecker, BirdDogConfig
 from exercises.dead_bug import DeadBugChecker, DeadBugConfig
-from tests.synthetic import bird_dog_frame, dead_bug_frame, rep_schedule, sequence
+from tests.synthetic import bird_dog_frame, dead_bug_frame, rep_schedule, sequence, swap_legs
 
 SIDES = ("left", "right", "left", "right")
 SCHED = rep_schedule(SIDES)  # 1 s lead-in, 1.5 s out, 2 s hold, 1.5 s back, 1 s rest
@@ -96,6 +96,31 @@ def test_dead_bug_arch_not_flagged_for_a_tilted_trunk_or_a_low_leg_alone():
     verdicts, s = run(DeadBugChecker(DeadBugConfig(check_arch=True)),
                       lambda t: dead_bug_frame(t, *SCHED(t), leg_elev_deg=12.0))
     assert not any(v.active_faults for v in verdicts)
+
+
+def test_dead_bug_far_leg_drawn_on_the_near_leg_still_counts_the_far_side():
+    # A low far-leg rep (10 deg over the floor) drawn by the pose model on the near leg: the near leg reads
+    # further out than the reaching near arm, so the frame's limbs contradict each other (the near arm and
+    # the near leg both out). Such a rep takes the side after the previous rep's (the set alternates).
+    sides = ("right", "left", "right", "left")  # right = near in the synthetic view
+    sched = rep_schedule(sides)
+
+    def frame(t):
+        side, e = sched(t)
+        f = dead_bug_frame(t, side, e, leg_elev_deg=10.0)
+        return swap_legs(f) if side == "left" else f
+    _, s = run(DeadBugChecker(), frame)
+    assert [r.side for r in s.reps] == list(sides)
+    assert dict(s.reps_by_side) == {"left": 2, "right": 2}
+
+
+@pytest.mark.parametrize("make, frame", [(DeadBugChecker, dead_bug_frame), (BirdDogChecker, bird_dog_frame)])
+def test_a_set_on_one_side_is_not_forced_to_alternate(make, frame):
+    # The alternation rule above applies only to contradictory reps: clear reps keep their own side.
+    sides = ("right", "right", "left", "left")
+    sched = rep_schedule(sides)
+    _, s = run(make(), lambda t: frame(t, *sched(t)))
+    assert [r.side for r in s.reps] == list(sides)
 
 
 def test_dead_bug_partial_reach_is_incomplete_not_counted():
