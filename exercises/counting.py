@@ -207,7 +207,8 @@ class RepConfig:
 
     A rep starts when the extension rises past ``start_frac`` (back-dated to the last frame at
     ``rest_frac`` or below), reaches full at ``full_frac`` (stays full down to ``full_exit_frac``),
-    and ends when it falls back to ``rest_frac``. Attempts that peak between ``min_attempt_frac``
+    and ends when it falls back to ``rest_frac`` (or near that side's own resting level, if higher: see
+    ``side_floor_margin_frac``). Attempts that peak between ``min_attempt_frac``
     and ``full_frac`` are recorded as incomplete. The hold is the time the limb is **still** out at full
     reach: extension at least ``full_exit_frac`` (in a rep that reached ``full_frac``) and changing by
     at most ``hold_max_speed_frac_s`` (extension per second) over the last ``hold_window_s``. One
@@ -230,6 +231,9 @@ class RepConfig:
     max_floor_frac: float = 0.35  #   lowest resting extension of the last few seconds (capped)
     floor_rest_margin_frac: float = 0.15
     floor_start_margin_frac: float = 0.3
+    side_floor_margin_frac: float = 0.08  # a rep ends back within this of its own side's resting floor (when
+    #   that sits above rest_level): the 99th percentile of a resting side's reading over its 3 s floor on corpus
+    #   train (full 0.081, lite 0.066). 0.15 shortened the measured return of slow reps into "rushing"
 
     def __post_init__(self) -> None:
         if not (0 <= self.rest_frac < self.start_frac <= self.min_attempt_frac <= self.full_exit_frac
@@ -240,7 +244,7 @@ class RepConfig:
                 f"full_exit={self.full_exit_frac!r} full={self.full_frac!r}")
         for name in ("hold_window_s", "hold_max_speed_frac_s", "min_rep_s", "min_rest_s", "min_phase_s",
                      "floor_window_s", "max_floor_frac",
-                     "floor_rest_margin_frac", "floor_start_margin_frac"):
+                     "floor_rest_margin_frac", "floor_start_margin_frac", "side_floor_margin_frac"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"RepConfig.{name} must be >= 0, got {getattr(self, name)!r}")
 
@@ -283,6 +287,7 @@ class RepMachine:
         self._trace: list[tuple[float, float]] = []
         self._votes: dict[str, float] = {}
         self._rest_vals: deque[tuple[float, float]] = deque()
+        self._side_rest_vals: dict[str, deque[tuple[float, float]]] = {}  # side -> its extension while resting
         self._floor = 0.0
         self._times: list[float] = []  # the trace's times (for the stillness window)
         self._live_hold = 0.0
@@ -304,6 +309,18 @@ class RepMachine:
     @property
     def rest_level(self) -> float:
         return max(self.config.rest_frac, self.floor + self.config.floor_rest_margin_frac)
+
+    def _return_level(self) -> float:
+        """Back at rest in a rep: ``rest_level``, or ``side_floor_margin_frac`` over the rep's side's own
+        resting floor (its extension while at rest, the last ``floor_window_s``) when that is higher: a far
+        leg drawn half-raised at rest (corpus validation: 0.28-0.31) never came back to the near side's
+        floor, so its rep did not end."""
+        c = self.config
+        vals = self._side_rest_vals.get(self.leading_side or "")
+        if not vals:
+            return self.rest_level
+        floor = min(c.max_floor_frac, max(0.0, min(v for _, v in vals)))
+        return max(self.rest_level, floor + c.side_floor_margin_frac)
 
     @property
     def start_level(self) -> float:
@@ -345,15 +362,21 @@ class RepMachine:
         return abs(ext - e0) / (t_s - t0) <= c.hold_max_speed_frac_s
 
     def update(self, t_s: float, dt: float, ext: float, side: str | None, armed: bool,
-               side_ext: float | None = None) -> RepEvent | None:
+               side_ext: float | None = None, ext_by_side: dict[str, float] | None = None) -> RepEvent | None:
+        """``ext_by_side``: each side's extension this frame (optional); at rest it sets each side's own
+        resting floor, which a rep on that side must return to (see ``_return_level``)."""
         c = self.config
         self.held_dt = 0.0
         if ext is None or not math.isfinite(ext):
             return None
         if self.phase is Phase.REST:
             self._rest_vals.append((t_s, ext))
-            while self._rest_vals and self._rest_vals[0][0] < t_s - c.floor_window_s:
-                self._rest_vals.popleft()
+            for s, v in (ext_by_side or {}).items():
+                if math.isfinite(v):
+                    self._side_rest_vals.setdefault(s, deque()).append((t_s, v))
+            for vals in (self._rest_vals, *self._side_rest_vals.values()):
+                while vals and vals[0][0] < t_s - c.floor_window_s:
+                    vals.popleft()
             self._update_floor()
             if ext <= self.rest_level:
                 self._last_rest_t = t_s
@@ -393,7 +416,7 @@ class RepMachine:
             self._leave = t_s
         elif self.phase is Phase.RETURNING and ext >= c.full_frac:
             self.phase = Phase.HOLDING
-        if ext <= self.rest_level:
+        if ext <= self._return_level():
             if self._back_at is None:
                 self._back_at = t_s
             if t_s - self._back_at >= c.min_rest_s - _TIME_EPS_S:

@@ -139,16 +139,10 @@ class ExtensionChecker:
         with it: the vote over the whole rep names the side."""
         c = self.config.reps
         far = near.other
-
-        def best(*vals: float) -> float:
-            v = [x for x in vals if math.isfinite(x)]
-            return max(v) if v else float("nan")
-
         leg_near = m.ext.get(near, float("nan"))
         arm_near = m.arm_ext.get(near, float("nan"))
         arm_far = m.arm_ext.get(far, float("nan"))
-        ext_of = {near: best(leg_near, arm_far),  # near leg + far arm
-                  far: best(m.ext.get(far, float("nan")), arm_near)}  # far leg + near arm
+        ext_of = _ext_by_side(m)
         # The near arm reaching means the far leg moves (a far leg lifted is drawn half-raised, or
         # fully raised, on the near leg; arms are not confused that way); otherwise a lifted near leg
         # is the moving one. ARM_OVER_LEG_FRAC: corpus train, 0 / 0.05 / 0.1 / always -> 29 / 32 / 31 / 31
@@ -174,7 +168,7 @@ class ExtensionChecker:
             return evidence, ev_ext, track, ext_of[track]
         if evidence is not None:
             return evidence, ev_ext, evidence, ev_ext
-        return None, ev_ext, None, best(leg_near, arm_near)
+        return None, ev_ext, None, _best(leg_near, arm_near)
 
     def _limbs_conflict(self, m: Measure) -> bool:
         """Pure: one side's arm and leg both read out while the other arm rests (see the module doc)."""
@@ -214,7 +208,8 @@ class ExtensionChecker:
         metrics["view_yaw_deg"] = gate.yaw_deg
         was_in_rep = self.reps_machine.in_rep
         event = self.reps_machine.update(core.t, core.dt, ext, evidence.value if evidence else None,
-                                         j.armed and m.posture, evidence_ext)
+                                         j.armed and m.posture, evidence_ext,
+                                         {s.value: v for s, v in _ext_by_side(m).items()})
         if self.reps_machine.in_rep and not was_in_rep:
             self._hold_judged = {}  # a new rep: an attempt that never became a rep leaves nothing behind
             self._hold_progress = []
@@ -327,6 +322,16 @@ class ExtensionChecker:
             cues=tuple(self.core.scheduler.history), cant_judge_s=float(self.core.cant_judge_s),
             extra={"hold_target_s": self.hold_target_s, "not_checked": self.not_checked(),
                    "incomplete_reps": sum(1 for r in reps if r.verdict is RepVerdict.INCOMPLETE)})
+
+
+def _best(*vals: float) -> float:
+    v = [x for x in vals if math.isfinite(x)]
+    return max(v) if v else float("nan")
+
+
+def _ext_by_side(m: Measure) -> dict[Side, float]:
+    """Each side's rep extension: its leg's or the opposite arm's, whichever reads further out (NaN if neither)."""
+    return {s: _best(m.ext.get(s, math.nan), m.arm_ext.get(s.other, math.nan)) for s in Side}
 
 
 def frac(value: float, lo: float, hi: float) -> float:

@@ -111,6 +111,23 @@ def test_rep_machine_does_not_split_on_a_brief_dip():
     assert len(events) == 1
 
 
+def test_rep_machine_ends_a_rep_at_its_own_sides_resting_level():
+    # The near side rests at 0.0 and sets the shared floor; the far side (the rep's) rests drawn half-raised
+    # at 0.3, above rest_frac (0.25). Back there, the rep ends; without its own floor it never did.
+    fps, m, events = 30.0, RepMachine(), []
+    trace = [0.3] * 30 + [0.3 + 0.7 * min(1.0, i / 30) for i in range(60)] + [1.0 - 0.7 * min(1.0, i / 30)
+                                                                              for i in range(30)] + [0.3] * 30
+    for i, e in enumerate(trace):
+        resting = i < 30
+        ext = 0.0 if resting else e  # at rest the machine follows the near side (no side named yet)
+        ev = m.update(i / fps, 1 / fps, ext, "right" if not resting and e > 0.45 else None, True, None,
+                      {"left": 0.0, "right": e})
+        if ev:
+            events.append(ev)
+    assert len(events) == 1 and events[0].side == "right" and events[0].complete
+    assert events[0].end_s == pytest.approx(120 / fps, abs=0.15)  # back at 0.3 + margin: the return's end
+
+
 def test_rep_machine_pending_rep_at_end_of_stream():
     m = RepMachine()
     tr = _rep()
