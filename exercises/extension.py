@@ -219,7 +219,11 @@ class ExtensionChecker:
             self._side_conflict[1] += 1
         judging = gate.form_ok and m.posture
         active = core.update_faults(j.mags if judging else {}, judging)
-        if judging and self.reps_machine.hold_phase is Phase.HOLDING:
+        # Held with a judged fault's limb hidden (a far leg drawn hanging): not "good form" time, no praise,
+        # and the frame's form is not checked from this view.
+        holding = self.reps_machine.hold_phase is Phase.HOLDING
+        hidden = holding and any(r.cue.code in j.mags and not math.isfinite(j.mags[r.cue.code]) for r in core.rules)
+        if judging and holding:
             v = j.progress.get("lowest_leg_deg", math.nan)
             if math.isfinite(v):
                 self._hold_progress.append(v)
@@ -227,22 +231,22 @@ class ExtensionChecker:
                 n = self._hold_judged.setdefault(rule.cue.code, [0, 0])
                 n[0] += math.isfinite(j.mags.get(rule.cue.code, math.nan))
                 n[1] += 1
-        if judging and not active:  # good-form time: held time (still at full reach) judged without a fault
-            self.good_form_s += self.reps_machine.held_dt
+        if judging and not active and not hidden:  # good-form time: held time (still at full reach) judged
+            self.good_form_s += self.reps_machine.held_dt  # without a fault
         candidates = [r.cue for r in core.rules if r.cue.code in active]
         if gate.cue is not None:
             candidates.append(gate.cue)
         record = None
         if event is not None:
             record = self._record(event)
-        cue = core.pick_cue(candidates, judging and not active and m.posture)
+        cue = core.pick_cue(candidates, judging and not active and not hidden and m.posture)
         if record is not None and record.verdict is not RepVerdict.GOOD:
             code = CueCode.REP_FAULT if record.verdict is RepVerdict.FAULT else CueCode.REP_INCOMPLETE
             core.scheduler.announce_once(CueSpec(code, Severity.INFO, record.coaching),
                                          core.t)
             cue = core.scheduler.current
         phase = self.reps_machine.hold_phase if m.posture or self.reps_machine.in_rep else Phase.SETUP
-        return self._verdict(frame, True, metrics, active, cue, phase, record, gate.form_ok)
+        return self._verdict(frame, True, metrics, active, cue, phase, record, gate.form_ok and not hidden)
 
     def _record(self, ev: RepEvent, commit: bool = True) -> RepRecord:
         c = self.config

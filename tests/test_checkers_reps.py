@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from exercises.base import RepVerdict
+from exercises.base import CueCode, Phase, RepVerdict
 from exercises.bird_dog import BirdDogChecker, BirdDogConfig
 from exercises.dead_bug import DeadBugChecker, DeadBugConfig
 from tests.synthetic import bird_dog_frame, dead_bug_frame, rep_schedule, sequence, swap_legs
@@ -174,6 +174,23 @@ def test_bird_dog_hidden_far_leg_is_reported_unchecked_not_passed():
         else:  # near leg: seen, judged, flagged
             assert "leg_too_high" not in r.unchecked and any(f.type == "leg_too_high" for f in r.faults)
         assert set(r.unchecked) - {"leg_too_high"} == {"hip_rotation", "back_sag"}  # never judged by default
+
+
+def test_bird_dog_hold_with_the_far_leg_hidden_is_not_good_form_time():
+    # Clean reps, far leg drawn hanging: its holds are counted but not judged, so they earn no good-form
+    # seconds and no praise, and those frames say form was not checked from this view.
+    verdicts, s = run(BirdDogChecker(), lambda t: bird_dog_frame(t, *SCHED(t), far_leg_lost=True))
+    held = {r.side: 0.0 for r in s.reps}
+    for r in s.reps:
+        held[r.side] += r.hold_s
+    assert held["left"] > 3.0 and held["right"] > 3.0
+    assert s.good_form_s == pytest.approx(held["right"], abs=0.2)  # the near (right) leg's holds only
+    far_holds = [v for v in verdicts if v.phase is Phase.HOLDING and SCHED(v.timestamp_s)[0] == "left"]
+    assert len(far_holds) > 60
+    assert sum(not v.form_view for v in far_holds) >= 0.9 * len(far_holds)
+    assert not any(v.cue is not None and v.cue.code is CueCode.GOOD_FORM and not v.form_view for v in verdicts)
+    near_holds = [v for v in verdicts if v.phase is Phase.HOLDING and SCHED(v.timestamp_s)[0] == "right"]
+    assert near_holds and all(v.form_view for v in near_holds)
 
 
 def test_bird_dog_hold_target_in_coaching():
