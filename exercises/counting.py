@@ -288,6 +288,7 @@ class RepMachine:
         self._votes: dict[str, float] = {}
         self._rest_vals: deque[tuple[float, float]] = deque()
         self._side_rest_vals: dict[str, deque[tuple[float, float]]] = {}  # side -> its extension while resting
+        self._side_floor: dict[str, float] = {}  # side -> its resting floor, as it was when the rep began
         self._floor = 0.0
         self._times: list[float] = []  # the trace's times (for the stillness window)
         self._live_hold = 0.0
@@ -312,15 +313,13 @@ class RepMachine:
 
     def _return_level(self) -> float:
         """Back at rest in a rep: ``rest_level``, or ``side_floor_margin_frac`` over the rep's side's own
-        resting floor (its extension while at rest, the last ``floor_window_s``) when that is higher: a far
+        resting floor (its lowest extension over the ``floor_window_s`` of rest before the rep) when higher: a far
         leg drawn half-raised at rest (corpus validation: 0.28-0.31) never came back to the near side's
         floor, so its rep did not end."""
-        c = self.config
-        vals = self._side_rest_vals.get(self.leading_side or "")
-        if not vals:
+        floor = self._side_floor.get(self.leading_side or "")
+        if floor is None:
             return self.rest_level
-        floor = min(c.max_floor_frac, max(0.0, min(v for _, v in vals)))
-        return max(self.rest_level, floor + c.side_floor_margin_frac)
+        return max(self.rest_level, floor + self.config.side_floor_margin_frac)
 
     @property
     def start_level(self) -> float:
@@ -384,6 +383,8 @@ class RepMachine:
                     self._armed_seen = True
             if ext >= min(self.start_level, c.full_frac) and self._armed_seen:
                 self.phase = Phase.EXTENDING
+                self._side_floor = {s: min(c.max_floor_frac, max(0.0, min(v for _, v in vals)))
+                                    for s, vals in self._side_rest_vals.items() if vals}
                 self._start = self._last_rest_t if self._last_rest_t is not None else t_s
                 self._full = self._leave = None
                 self._peak = ext

@@ -129,20 +129,20 @@ class ExtensionChecker:
     def on_reset(self) -> None:
         pass
 
-    def _pick_side(self, m: Measure, near: Side) -> tuple[Side | None, float, Side | None, float]:
+    def _pick_side(self, m: Measure, near: Side,
+                   ext_of: dict[Side, float]) -> tuple[Side | None, float, Side | None, float]:
         """(this frame's evidence of the moving leg and its extension, the side to track, the rep's
         extension on it).
 
         The evidence is judged afresh every frame and is what the rep's side votes on; mid-rep the
         extension follows the side leading the vote, so one odd frame does not flip it, but a rep that
         started on a misleading frame (a near leg drawn half-raised as the far leg lifts) is not stuck
-        with it: the vote over the whole rep names the side."""
+        with it: the vote over the whole rep names the side. ``ext_of``: :func:`_ext_by_side` of ``m``."""
         c = self.config.reps
         far = near.other
         leg_near = m.ext.get(near, float("nan"))
         arm_near = m.arm_ext.get(near, float("nan"))
         arm_far = m.arm_ext.get(far, float("nan"))
-        ext_of = _ext_by_side(m)
         # The near arm reaching means the far leg moves (a far leg lifted is drawn half-raised, or
         # fully raised, on the near leg; arms are not confused that way); otherwise a lifted near leg
         # is the moving one. ARM_OVER_LEG_FRAC: corpus train, 0 / 0.05 / 0.1 / always -> 29 / 32 / 31 / 31
@@ -200,7 +200,8 @@ class ExtensionChecker:
                                  False)
         m = self.measure(frame, gate.near)
         j = self.judge(m, gate.near, self.moving if self.reps_machine.in_rep else None, core.t)
-        evidence, evidence_ext, side, ext = self._pick_side(m, gate.near)
+        ext_of = _ext_by_side(m)
+        evidence, evidence_ext, side, ext = self._pick_side(m, gate.near, ext_of)
         if side is not None:
             self.moving = side
         metrics = dict(j.metrics)
@@ -209,7 +210,7 @@ class ExtensionChecker:
         was_in_rep = self.reps_machine.in_rep
         event = self.reps_machine.update(core.t, core.dt, ext, evidence.value if evidence else None,
                                          j.armed and m.posture, evidence_ext,
-                                         {s.value: v for s, v in _ext_by_side(m).items()})
+                                         {s.value: v for s, v in ext_of.items()})
         if self.reps_machine.in_rep and not was_in_rep:
             self._hold_judged = {}  # a new rep: an attempt that never became a rep leaves nothing behind
             self._hold_progress = []
