@@ -303,9 +303,12 @@ class RepMachine:
         """Lowest resting extension of the last ``floor_window_s`` (0 if none), capped."""
         return self._floor
 
+    def _floor_of(self, vals: deque[tuple[float, float]]) -> float:
+        """The lowest resting extension in ``vals``, clamped to [0, ``max_floor_frac``]; 0 if none."""
+        return 0.0 if not vals else min(self.config.max_floor_frac, max(0.0, min(v for _, v in vals)))
+
     def _update_floor(self) -> None:
-        vals = self._rest_vals
-        self._floor = 0.0 if not vals else min(self.config.max_floor_frac, max(0.0, min(v for _, v in vals)))
+        self._floor = self._floor_of(self._rest_vals)
 
     @property
     def rest_level(self) -> float:
@@ -383,8 +386,7 @@ class RepMachine:
                     self._armed_seen = True
             if ext >= min(self.start_level, c.full_frac) and self._armed_seen:
                 self.phase = Phase.EXTENDING
-                self._side_floor = {s: min(c.max_floor_frac, max(0.0, min(v for _, v in vals)))
-                                    for s, vals in self._side_rest_vals.items() if vals}
+                self._side_floor = {s: self._floor_of(vals) for s, vals in self._side_rest_vals.items() if vals}
                 self._start = self._last_rest_t if self._last_rest_t is not None else t_s
                 self._full = self._leave = None
                 self._peak = ext
