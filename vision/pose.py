@@ -30,13 +30,30 @@ os.environ.setdefault("GLOG_minloglevel", "2")  # quiet MediaPipe's W0000 log li
 # wrong pose for 13 s of the rendered clean dead bug, while the same frames from the file did not.
 TRACKING_RESET_GAP_S = 0.5
 
+# The tracked pose is checked against a fresh reading of the frame turned 180 degrees: on the first
+# detection, after a tracking restart and then every ORIENTATION_PROBE_S media seconds. MediaPipe can
+# read a person lying on the floor head-to-foot reversed and keep tracking that (a rendered knee plank
+# filmed from 1.1 m up with a wide lens, both models, every frame: wrists drawn past the head, 1.5 torso
+# lengths off), while the same frame turned 180 or 90 degrees is read right. Tracking moves to the turned
+# frames only when the turned reading puts the limbs at least PROBE_REVERSED_TORSO from the tracked ones
+# (a reversal: 1.1-1.9 there) and a reading turned 90 degrees agrees with it within PROBE_AGREE_TORSO (0.02-
+# 0.03 there). Agreeing with each other is not enough: on a real bird-dog both turned readings collapsed the
+# same wrong way, 0.6-0.7 from the right tracked pose (and from an end-on plank, 0.6). Distances: median over
+# the 12 limb joints, in torso lengths; on the ten real clips a right pose and its turned reading differ by
+# 0.01-0.11 (full) / 0.02-0.34 (lite). No other rendered corpus clip and no real clip turns.
+ORIENTATION_PROBE_S = 2.0
+PROBE_REVERSED_TORSO = 1.0
+PROBE_AGREE_TORSO = 0.25
+_LIMB_JOINTS = (11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)  # shoulders, elbows, wrists, hips, knees, ankles
+
 
 @dataclass(frozen=True)
 class PoseOptions:
     """Landmarker settings. ``model``: ``lite`` | ``full`` | ``heavy`` | path to a ``.task``.
 
     Confidences default to 0.3: the stack notes measured that 0.5 loses hard backlit stretches
-    that the legacy pipeline kept.
+    that the legacy pipeline kept. ``orientation_probe_s``: how often (media seconds) the tracked pose is
+    checked against a reading of the frame turned 180 degrees (see ``ORIENTATION_PROBE_S``); None = never.
     """
 
     model: str = DEFAULT_MODEL
@@ -44,6 +61,7 @@ class PoseOptions:
     min_pose_presence_confidence: float = 0.3
     min_tracking_confidence: float = 0.3
     num_poses: int = 1
+    orientation_probe_s: float | None = ORIENTATION_PROBE_S
 
     def __post_init__(self) -> None:
         for name in ("min_pose_detection_confidence", "min_pose_presence_confidence",
@@ -53,6 +71,8 @@ class PoseOptions:
                 raise ValueError(f"{name} must be in [0, 1], got {v!r}")
         if self.num_poses < 1:
             raise ValueError(f"num_poses must be >= 1, got {self.num_poses!r}")
+        if self.orientation_probe_s is not None and not self.orientation_probe_s > 0:
+            raise ValueError(f"orientation_probe_s must be > 0 or None, got {self.orientation_probe_s!r}")
 
 
 def pose_frame_from_result(result, image_wh: tuple[int, int], timestamp_s: float,
@@ -76,6 +96,33 @@ def pose_frame_from_result(result, image_wh: tuple[int, int], timestamp_s: float
     if len(worlds) > person and len(worlds[person]) == NUM_LANDMARKS:
         world = np.array([[p.x, p.y, p.z] for p in worlds[person]], dtype=np.float64)
     return PoseFrame(xy=xy, visibility=vis, timestamp_s=timestamp_s, image_wh=(w, h), world_xyz=world)
+
+
+def limb_disagreement(a: np.ndarray, b: np.ndarray) -> float:
+    """How far apart two readings of one person are: the median distance of the 12 limb joints of two
+    (33, 2) pixel poses, in torso lengths (the mean of both poses' shoulder-midpoint to hip-midpoint
+    distance). NaN when a pose lacks those joints."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+
+    def torso(xy: np.ndarray) -> float:
+        return float(np.linalg.norm((xy[11] + xy[12]) / 2 - (xy[23] + xy[24]) / 2))
+
+    scale = (torso(a) + torso(b)) / 2
+    d = np.linalg.norm(a[list(_LIMB_JOINTS)] - b[list(_LIMB_JOINTS)], axis=1)
+    if not (np.isfinite(scale) and scale > 0) or not np.isfinite(d).any():
+        return math.nan
+    return float(np.nanmedian(d) / scale)
+
+
+def turn_pose_180(pose: PoseFrame) -> PoseFrame:
+    """The pose read on a frame turned 180 degrees, in the unturned frame's pixels (x -> w - x, y -> h - y;
+    world x and y change sign, z is kept). A turn is not a mirror: left stays left."""
+    if not pose.detected:
+        return pose
+    w, h = pose.image_wh
+    world = None if pose.world_xyz is None else pose.world_xyz * np.array([-1.0, -1.0, 1.0])
+    return PoseFrame(xy=np.array([w, h], dtype=np.float64) - pose.xy, visibility=pose.visibility,
+                     timestamp_s=pose.timestamp_s, image_wh=pose.image_wh, world_xyz=world)
 
 
 def _open_landmarker(path, running_mode: str, **options):
@@ -104,7 +151,9 @@ class PoseEstimator:
     ``people_seen`` is the number of people found in the latest frame (only meaningful with
     ``num_poses > 1``). The first person (MediaPipe's order) is returned. A gap of more than
     ``reset_gap_s`` media seconds between frames restarts tracking (``tracking_resets`` counts it),
-    so a file and a live stream with dropped or stalled frames are tracked the same way.
+    so a file and a live stream with dropped or stalled frames are tracked the same way. The orientation
+    probe (``PoseOptions.orientation_probe_s``) may switch tracking to the frame turned 180 degrees
+    (``orientation_turns`` counts switches); poses are always returned in the frame's own pixels.
     """
 
     def __init__(self, options: PoseOptions | None = None, reset_gap_s: float = TRACKING_RESET_GAP_S) -> None:
@@ -114,10 +163,14 @@ class PoseEstimator:
         self.model_path = resolve_model(self.options.model)
         self.reset_gap_s = reset_gap_s
         self._landmarker = self._open()
+        self._still = None  # IMAGE-mode landmarker for the orientation probe, opened on first use
         self._last_ms = -1
         self._last_t: float | None = None
+        self._turned = False  # tracking runs on the frame turned 180 degrees
+        self._next_probe_s = -math.inf
         self.people_seen = 0
         self.tracking_resets = 0
+        self.orientation_turns = 0
 
     def _open(self):
         return _open_landmarker(
@@ -136,6 +189,7 @@ class PoseEstimator:
             self._landmarker.close()  # tracking state is stale after a gap: detect afresh
             self._landmarker = self._open()
             self.tracking_resets += 1
+            self._next_probe_s = -math.inf
         self._last_t = timestamp_s if self._last_t is None else max(self._last_t, timestamp_s)
         ms = int(math.floor(timestamp_s * 1000.0))
         ms = max(ms, self._last_ms + 1)
@@ -145,14 +199,65 @@ class PoseEstimator:
 
     def process(self, image_bgr: np.ndarray, timestamp_s: float) -> PoseFrame:
         h, w = image_bgr.shape[:2]
-        result = self.detect(image_bgr, timestamp_s)
+        work = cv2.rotate(image_bgr, cv2.ROTATE_180) if self._turned else image_bgr
+        result = self.detect(work, timestamp_s)
+        pose = pose_frame_from_result(result, (w, h), timestamp_s)
+        if pose.detected and self._probe_due(timestamp_s) and self._reads_better_turned(work, pose):
+            self._turned = not self._turned
+            self.orientation_turns += 1
+            self._landmarker.close()  # follow the person on the turned frames from a fresh detection
+            self._landmarker = self._open()
+            work = cv2.rotate(image_bgr, cv2.ROTATE_180) if self._turned else image_bgr
+            result = self.detect(work, timestamp_s)
+            pose = pose_frame_from_result(result, (w, h), timestamp_s)
         self.people_seen = len(result.pose_landmarks or [])
-        return pose_frame_from_result(result, (w, h), timestamp_s)
+        return turn_pose_180(pose) if self._turned else pose
+
+    def _probe_due(self, t: float) -> bool:
+        """Probes fall on the first detected frame at or after each multiple of the interval (media time)."""
+        every = self.options.orientation_probe_s
+        if every is None or t < self._next_probe_s:
+            return False
+        self._next_probe_s = (math.floor(t / every) + 1) * every
+        return True
+
+    def _read_still(self, image_bgr: np.ndarray) -> PoseFrame:
+        import mediapipe as mp
+
+        if self._still is None:
+            self._still = _open_landmarker(
+                self.model_path, "IMAGE", num_poses=1,
+                min_pose_detection_confidence=self.options.min_pose_detection_confidence,
+                min_pose_presence_confidence=self.options.min_pose_presence_confidence)
+        h, w = image_bgr.shape[:2]
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        return pose_frame_from_result(self._still.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)),
+                                      (w, h), 0.0)
+
+    def _reads_better_turned(self, work: np.ndarray, pose: PoseFrame) -> bool:
+        """True when the frame turned 180 degrees reads the body the other way round from the tracked ``pose``
+        and a reading turned 90 degrees agrees with the turned one (all compared in ``work``'s pixels)."""
+        flipped = self._read_still(cv2.rotate(work, cv2.ROTATE_180))
+        if not flipped.detected:
+            return False
+        flipped_xy = turn_pose_180(flipped).xy
+        if not limb_disagreement(pose.xy, flipped_xy) >= PROBE_REVERSED_TORSO:
+            return False
+        side = self._read_still(cv2.rotate(work, cv2.ROTATE_90_CLOCKWISE))
+        if not side.detected:
+            return False
+        h = work.shape[0]
+        side_xy = np.stack([side.xy[:, 1], h - side.xy[:, 0]], axis=1)  # turned (x', y') = (h - y, x)
+        return (limb_disagreement(pose.xy, side_xy) >= PROBE_REVERSED_TORSO
+                and limb_disagreement(flipped_xy, side_xy) < PROBE_AGREE_TORSO)
 
     def close(self) -> None:
         if self._landmarker is not None:
             self._landmarker.close()
             self._landmarker = None
+        if self._still is not None:
+            self._still.close()
+            self._still = None
 
     def __enter__(self) -> PoseEstimator:
         return self
