@@ -66,7 +66,8 @@ def test_turned_readings_that_agree_on_a_wrong_pose_do_not_turn_a_right_one():
     """Real bird-dog, 2-5 s: turned 180 and 90 degrees, the frame is read the same wrong way (the torso
     collapsed onto the shoulders, 0.6-0.7 torso lengths from the right tracked pose): not a reversal."""
     path = shared_video("gymnai_bird_dog.mp4")
-    with PoseEstimator(PoseOptions()) as probed, PoseEstimator(PoseOptions(orientation_probe_s=None)) as plain, \
+    with PoseEstimator(PoseOptions(orientation_probe_s=2.0)) as probed, \
+            PoseEstimator(PoseOptions(orientation_probe_s=None)) as plain, \
             VideoFileSource(path) as src:
         for frame in src:
             if frame.timestamp_s > 5.0:

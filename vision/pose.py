@@ -41,7 +41,7 @@ TRACKING_RESET_GAP_S = 0.5
 # same wrong way, 0.6-0.7 from the right tracked pose (and from an end-on plank, 0.6). Distances: median over
 # the 12 limb joints, in torso lengths; on the ten real clips a right pose and its turned reading differ by
 # 0.01-0.11 (full) / 0.02-0.34 (lite). No other rendered corpus clip and no real clip turns.
-ORIENTATION_PROBE_S = 2.0
+ORIENTATION_PROBE_S = 10.0  # a reading costs 1.6 (full) - 2 (lite) tracked frames: 1-1.3 % of a 15 fps stream
 PROBE_REVERSED_TORSO = 1.0
 PROBE_AGREE_TORSO = 0.25
 _LIMB_JOINTS = (11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)  # shoulders, elbows, wrists, hips, knees, ankles
@@ -163,7 +163,8 @@ class PoseEstimator:
         self.model_path = resolve_model(self.options.model)
         self.reset_gap_s = reset_gap_s
         self._landmarker = self._open()
-        self._still = None  # IMAGE-mode landmarker for the orientation probe, opened on first use
+        # IMAGE-mode landmarker for the orientation probe, opened with the tracker (~0.1 s, once per stream)
+        self._still = self._open_still() if self.options.orientation_probe_s is not None else None
         self._last_ms = -1
         self._last_t: float | None = None
         self._turned = False  # tracking runs on the frame turned 180 degrees
@@ -221,14 +222,17 @@ class PoseEstimator:
         self._next_probe_s = (math.floor(t / every) + 1) * every
         return True
 
+    def _open_still(self):
+        return _open_landmarker(
+            self.model_path, "IMAGE", num_poses=1,
+            min_pose_detection_confidence=self.options.min_pose_detection_confidence,
+            min_pose_presence_confidence=self.options.min_pose_presence_confidence)
+
     def _read_still(self, image_bgr: np.ndarray) -> PoseFrame:
         import mediapipe as mp
 
         if self._still is None:
-            self._still = _open_landmarker(
-                self.model_path, "IMAGE", num_poses=1,
-                min_pose_detection_confidence=self.options.min_pose_detection_confidence,
-                min_pose_presence_confidence=self.options.min_pose_presence_confidence)
+            self._still = self._open_still()
         h, w = image_bgr.shape[:2]
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
         return pose_frame_from_result(self._still.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)),
