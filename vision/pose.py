@@ -142,6 +142,43 @@ def _open_landmarker(path, running_mode: str, **options):
         raise ModelError(f"pose model {path}: cannot be loaded ({str(e).splitlines()[0]})") from None
 
 
+class StillReader:
+    """One person's pose read from single frames (IMAGE mode: no tracking state), for the orientation probe.
+
+    Stateless between calls, so one reader can serve many streams in turn (``formcoach.engine.PoseModels``
+    keeps one per worker: building and freeing a graph per video grew a worker's memory).
+    """
+
+    def __init__(self, options: PoseOptions | None = None) -> None:
+        options = options or PoseOptions()
+        self._landmarker = _open_landmarker(
+            resolve_model(options.model), "IMAGE", num_poses=1,
+            min_pose_detection_confidence=options.min_pose_detection_confidence,
+            min_pose_presence_confidence=options.min_pose_presence_confidence)
+
+    def read(self, image_bgr: np.ndarray) -> PoseFrame:
+        """The pose in ``image_bgr``'s pixels (timestamp 0; ``PoseFrame.empty`` when no one is found)."""
+        import mediapipe as mp
+
+        if self._landmarker is None:
+            raise RuntimeError("StillReader is closed")
+        h, w = image_bgr.shape[:2]
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        return pose_frame_from_result(self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)),
+                                      (w, h), 0.0)
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> StillReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 class PoseEstimator:
     """Run PoseLandmarker on a stream of BGR frames.
 
@@ -153,18 +190,21 @@ class PoseEstimator:
     ``reset_gap_s`` media seconds between frames restarts tracking (``tracking_resets`` counts it),
     so a file and a live stream with dropped or stalled frames are tracked the same way. The orientation
     probe (``PoseOptions.orientation_probe_s``) may switch tracking to the frame turned 180 degrees
-    (``orientation_turns`` counts switches); poses are always returned in the frame's own pixels.
+    (``orientation_turns`` counts switches); poses are always returned in the frame's own pixels. ``still``:
+    a :class:`StillReader` for the probe, shared and closed by the caller (default: one of its own).
     """
 
-    def __init__(self, options: PoseOptions | None = None, reset_gap_s: float = TRACKING_RESET_GAP_S) -> None:
+    def __init__(self, options: PoseOptions | None = None, reset_gap_s: float = TRACKING_RESET_GAP_S,
+                 still: StillReader | None = None) -> None:
         if not reset_gap_s > 0:
             raise ValueError(f"reset_gap_s must be > 0, got {reset_gap_s!r}")
         self.options = options or PoseOptions()
         self.model_path = resolve_model(self.options.model)
         self.reset_gap_s = reset_gap_s
         self._landmarker = self._open()
-        # IMAGE-mode landmarker for the orientation probe, opened with the tracker (~0.1 s, once per stream)
-        self._still = self._open_still() if self.options.orientation_probe_s is not None else None
+        # The probe's reader is opened with the tracker (~0.1 s), not inside the first probed frame.
+        self._own_still = still is None and self.options.orientation_probe_s is not None
+        self._still = StillReader(self.options) if self._own_still else still
         self._last_ms = -1
         self._last_t: float | None = None
         self._turned = False  # tracking runs on the frame turned 180 degrees
@@ -222,32 +262,18 @@ class PoseEstimator:
         self._next_probe_s = (math.floor(t / every) + 1) * every
         return True
 
-    def _open_still(self):
-        return _open_landmarker(
-            self.model_path, "IMAGE", num_poses=1,
-            min_pose_detection_confidence=self.options.min_pose_detection_confidence,
-            min_pose_presence_confidence=self.options.min_pose_presence_confidence)
-
-    def _read_still(self, image_bgr: np.ndarray) -> PoseFrame:
-        import mediapipe as mp
-
-        if self._still is None:
-            self._still = self._open_still()
-        h, w = image_bgr.shape[:2]
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        return pose_frame_from_result(self._still.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)),
-                                      (w, h), 0.0)
-
     def _reads_better_turned(self, work: np.ndarray, pose: PoseFrame) -> bool:
         """True when the frame turned 180 degrees reads the body the other way round from the tracked ``pose``
         and a reading turned 90 degrees agrees with the turned one (all compared in ``work``'s pixels)."""
-        flipped = self._read_still(cv2.rotate(work, cv2.ROTATE_180))
+        if self._still is None:
+            return False
+        flipped = self._still.read(cv2.rotate(work, cv2.ROTATE_180))
         if not flipped.detected:
             return False
         flipped_xy = turn_pose_180(flipped).xy
         if not limb_disagreement(pose.xy, flipped_xy) >= PROBE_REVERSED_TORSO:
             return False
-        side = self._read_still(cv2.rotate(work, cv2.ROTATE_90_CLOCKWISE))
+        side = self._still.read(cv2.rotate(work, cv2.ROTATE_90_CLOCKWISE))
         if not side.detected:
             return False
         h = work.shape[0]
@@ -259,9 +285,9 @@ class PoseEstimator:
         if self._landmarker is not None:
             self._landmarker.close()
             self._landmarker = None
-        if self._still is not None:
+        if self._own_still and self._still is not None:
             self._still.close()
-            self._still = None
+        self._still = None
 
     def __enter__(self) -> PoseEstimator:
         return self
