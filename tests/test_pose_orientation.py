@@ -12,7 +12,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ROOT, sample_frames, shared_video
+from conftest import ROOT, sample_frames, shared_video, two_people_frames
 
 from exercises.pose import Landmark, PoseFrame
 from vision.pose import PoseEstimator, PoseOptions, limb_disagreement, turn_pose_180
@@ -74,6 +74,17 @@ def test_turned_readings_that_agree_on_a_wrong_pose_do_not_turn_a_right_one():
                 break
             a, b = probed.process(frame.image, frame.timestamp_s), plain.process(frame.image, frame.timestamp_s)
             np.testing.assert_array_equal(a.xy, b.xy)
+        assert probed.orientation_turns == 0
+
+
+def test_a_second_person_in_view_does_not_turn_tracking():
+    """Two people: tracking and the turned readings (one pose each) must stay on one of them. In this
+    footage all three readings find the same person (limbs 0.01-0.03 torso lengths apart)."""
+    two, _, fps = two_people_frames(60)
+    with PoseEstimator(PoseOptions(orientation_probe_s=1.0)) as probed, \
+            PoseEstimator(PoseOptions(orientation_probe_s=None)) as plain:
+        for i, image in enumerate(two):
+            np.testing.assert_array_equal(probed.process(image, i / fps).xy, plain.process(image, i / fps).xy)
         assert probed.orientation_turns == 0
 
 

@@ -178,6 +178,12 @@ class StillReader:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def __del__(self) -> None:  # last resort; prefer close()
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finaliser
+            pass
+
 
 class PoseEstimator:
     """Run PoseLandmarker on a stream of BGR frames.
