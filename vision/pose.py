@@ -37,7 +37,7 @@ TRACKING_RESET_GAP_S = 0.5
 # lengths off), while the same frame turned 180 or 90 degrees is read right. Tracking moves to the turned
 # frames only when the turned reading puts the limbs at least PROBE_REVERSED_TORSO from the tracked ones
 # (a reversal: 1.1-1.9 there) and a reading turned 90 degrees agrees with it within PROBE_AGREE_TORSO (0.02-
-# 0.03 there). Agreeing with each other is not enough: on a real bird-dog both turned readings collapsed the
+# 0.04 there). Agreeing with each other is not enough: on a real bird-dog both turned readings collapsed the
 # same wrong way, 0.6-0.7 from the right tracked pose (and from an end-on plank, 0.6). Distances: median over
 # the 12 limb joints, in torso lengths; on the ten real clips a right pose and its turned reading differ by
 # 0.01-0.11 (full) / 0.02-0.34 (lite). No other rendered corpus clip and no real clip turns.
