@@ -9,7 +9,8 @@ from .plank import PlankChecker, PlankConfig
 
 _FEEDBACK_NOTE = "formcoach gives feedback on movement; it does not diagnose. " + SAFETY_MESSAGE.split(". ")[0] + "."
 _SIDE_SETUP = ("Place the camera side-on at hip height, 2-3 m away, so your whole body from head to feet is in "
-               "view. Good light, a plain background, fitted clothes.")
+               "view. Good light, a plain background, fitted clothes. Not high up and close (a table, a wide "
+               "lens): from there the pose model can read a body on the floor back to front.")
 _VIEWS = ("Side-on (up to about 30 degrees towards the head or feet end): {side} Oblique (30-55 degrees): reps, "
           "holds and time in position still count, form is not judged, and formcoach asks you to turn side-on. "
           "End-on (head or feet towards the camera) or joints out of frame: it can't judge and says how to set up.")
