@@ -142,37 +142,14 @@ def _open_landmarker(path, running_mode: str, **options):
         raise ModelError(f"pose model {path}: cannot be loaded ({str(e).splitlines()[0]})") from None
 
 
-class StillReader:
-    """One person's pose read from single frames (IMAGE mode: no tracking state), for the orientation probe.
-
-    Stateless between calls, so one reader can serve many streams in turn (``formcoach.engine.PoseModels``
-    keeps one per worker: building and freeing a graph per video grew a worker's memory).
-    """
-
-    def __init__(self, options: PoseOptions | None = None) -> None:
-        options = options or PoseOptions()
-        self._landmarker = _open_landmarker(
-            resolve_model(options.model), "IMAGE", num_poses=1,
-            min_pose_detection_confidence=options.min_pose_detection_confidence,
-            min_pose_presence_confidence=options.min_pose_presence_confidence)
-
-    def read(self, image_bgr: np.ndarray) -> PoseFrame:
-        """The pose in ``image_bgr``'s pixels (timestamp 0; ``PoseFrame.empty`` when no one is found)."""
-        import mediapipe as mp
-
-        if self._landmarker is None:
-            raise RuntimeError("StillReader is closed")
-        h, w = image_bgr.shape[:2]
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        return pose_frame_from_result(self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)),
-                                      (w, h), 0.0)
+class _Closing:
+    """``with`` support and a last-resort close for the MediaPipe holders below (mediapipe 1.2.2 raises at
+    interpreter exit on a landmarker left open). Subclasses define ``close``."""
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+        raise NotImplementedError
 
-    def __enter__(self) -> StillReader:
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
@@ -185,7 +162,47 @@ class StillReader:
             pass
 
 
-class PoseEstimator:
+class _ImageLandmarker(_Closing):
+    """A PoseLandmarker in IMAGE mode (no tracking state): the base of the single-frame readers below."""
+
+    def __init__(self, model: str, num_poses: int, min_detection: float, min_presence: float) -> None:
+        self._landmarker = _open_landmarker(resolve_model(model), "IMAGE", num_poses=num_poses,
+                                            min_pose_detection_confidence=min_detection,
+                                            min_pose_presence_confidence=min_presence)
+
+    def _detect(self, image_bgr: np.ndarray):
+        import mediapipe as mp
+
+        if self._landmarker is None:
+            raise RuntimeError(f"{type(self).__name__} is closed")
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        return self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+
+
+class StillReader(_ImageLandmarker):
+    """One person's pose read from single frames (IMAGE mode: no tracking state), for the orientation probe.
+
+    Stateless between calls, so one reader can serve many streams in turn (``formcoach.engine.PoseModels``
+    keeps one per worker: building and freeing a graph per video grew a worker's memory).
+    """
+
+    def __init__(self, options: PoseOptions | None = None) -> None:
+        options = options or PoseOptions()
+        super().__init__(options.model, 1, options.min_pose_detection_confidence, options.min_pose_presence_confidence)
+
+    def read(self, image_bgr: np.ndarray) -> PoseFrame:
+        """The pose in ``image_bgr``'s pixels (timestamp 0; ``PoseFrame.empty`` when no one is found)."""
+        h, w = image_bgr.shape[:2]
+        return pose_frame_from_result(self._detect(image_bgr), (w, h), 0.0)
+
+
+class PoseEstimator(_Closing):
     """Run PoseLandmarker on a stream of BGR frames.
 
     >>> with PoseEstimator(PoseOptions(model="lite")) as est:      # doctest: +SKIP
@@ -295,20 +312,9 @@ class PoseEstimator:
             self._still.close()
         self._still = None
 
-    def __enter__(self) -> PoseEstimator:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:  # last resort; prefer close()
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - never raise from a finaliser
-            pass
 
 
-class PeopleCounter:
+class PeopleCounter(_ImageLandmarker):
     """Count people in single frames (IMAGE mode, up to ``max_people``).
 
     The tracking estimator follows one person and cannot tell that someone else is in view, and
@@ -317,24 +323,7 @@ class PeopleCounter:
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, max_people: int = 3, min_confidence: float = 0.5) -> None:
-        self._landmarker = _open_landmarker(
-            resolve_model(model), "IMAGE", num_poses=max_people,
-            min_pose_detection_confidence=min_confidence, min_pose_presence_confidence=min_confidence)
+        super().__init__(model, max_people, min_confidence, min_confidence)
 
     def count(self, image_bgr: np.ndarray) -> int:
-        import mediapipe as mp
-
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        result = self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
-        return len(result.pose_landmarks or [])
-
-    def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
-
-    def __enter__(self) -> PeopleCounter:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        return len(self._detect(image_bgr).pose_landmarks or [])
