@@ -13,6 +13,7 @@ the server does leaves the machine.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -96,9 +97,35 @@ def _phase(b):
     return loc.first.get_attribute("data-fc-phase") if loc.count() else None
 
 
+class TransportDropped(Exception):
+    """The browser's WebRTC connection went ``disconnected`` / ``failed`` before the test pressed STOP.
+
+    streamlit-webrtc's page (0.79) stops the stream on the first ``disconnected`` state, and the app then ends
+    and saves the session as it should; the set simply did not finish. Seen once in CI (4 Dec 2026: the
+    console went ``connected`` -> ``disconnected`` with no STOP pressed, and nothing in the server log). Not
+    reproduced here: 15 local runs passed, 11 of them beside 1-3 busy processes (one more failed beside a
+    busy process and a pip install, its log not kept), and freezing the server for 6 s (SIGSTOP) did not
+    drop the connection. So the cause is not known; only this one event is retried, once.
+    """
+
+
+def _dropped(console: list[str]) -> bool:
+    return any(re.search(r"connectionstatechange (disconnected|failed)", line) for line in console)
+
+
 def test_guided_set_runs_speaks_and_is_saved(tmp_path):
+    """One retry, only for a dropped WebRTC transport (see TransportDropped); any other failure fails at once."""
     if not CLIP.is_file():
         pytest.skip(f"{CLIP} is absent")
+    try:
+        _guided_set(tmp_path / "try1")
+    except TransportDropped as e:
+        print(f"first try: {e}; running the scenario again on a fresh server and browser")
+        _guided_set(tmp_path / "try2")
+
+
+def _guided_set(tmp_path):
+    tmp_path.mkdir(parents=True)
     labels = json.loads(CLIP.with_suffix(".json").read_text())
     y4m = make_y4m(CLIP, tmp_path / "cam.y4m", max_s=30)
     db = tmp_path / "history.sqlite3"
@@ -106,6 +133,7 @@ def test_guided_set_runs_speaks_and_is_saved(tmp_path):
     with StreamlitServer(env={"FORMCOACH_DB": str(db)}, log_path=tmp_path / "server.log",
                          trace_path=trace) as server, \
             LiveBrowser(server.url, y4m, tmp_path / "chromium", init_script=SPEECH_PROBE) as b:
+        stopped = False
         try:
             b.open("?exercise=dead_bug&sets=2&reps=2&rest=5")
             b.start()
@@ -140,14 +168,17 @@ def test_guided_set_runs_speaks_and_is_saved(tmp_path):
             switch.locator("#fs").click()
             b.page.wait_for_function("() => !document.fullscreenElement", timeout=20_000)
             speech = b.page.evaluate("() => window.__fcSpeech")
+            stopped = True
             b.stop()
             b.page.get_by_text("Saved to history").wait_for(timeout=60_000)
             _shot(b, "guided_summary.png")
             summary_text = b.page.locator("[data-fc-summary]").first.inner_text()
-        except BaseException:
+        except BaseException as e:
             _shot(b, "guided_failure.png")
             print(server.log()[-4000:])
             print("\n".join(b.console[-30:]))
+            if not stopped and _dropped(b.console) and isinstance(e, Exception):
+                raise TransportDropped(f"the WebRTC connection dropped before STOP ({type(e).__name__})") from e
             raise
     assert server.proc.poll() is not None  # the server is stopped
     if trace is not None:
