@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from tools.synth.corpus import BODIES, CAMERAS, CORPUS, SCRIPTS, SPLITS, render_order
+from tools.synth.corpus import BODIES, CAMERAS, COPIES, CORPUS, SCRIPTS, SPLITS, SUPPLEMENT, render_order
 from tools.synth.geometry import camera_pose, project
 from tools.synth.timeline import FAULT_TYPES, JOINT_NAMES, build_label, check_faults_in_holds, reps_of
 
@@ -144,3 +144,19 @@ def test_render_order_interleaves_exercises_and_splits():
     assert sorted(s.name for s in order) == sorted(s.name for s in CORPUS)
     first = order[: len(order) // 4]
     assert {(s.exercise, s.split) for s in first} == {(e, sp) for e in FAULT_TYPES for sp in SPLITS}
+
+
+def test_supplement_clips_sit_where_they_say_and_leave_the_round_robin_alone():
+    """Clips added by hand (SUPPLEMENT) take the body and camera they name; every other clip comes from the
+    round robin, on cameras in rotation only, so adding a supplement moves no earlier clip."""
+    placed = {}
+    for script, split, copy, body, cam in SUPPLEMENT:
+        placed[f"{script}__{split[0]}{copy}_{body}_{cam}"] = (split, body, cam)
+    names = {s.name: s for s in CORPUS}
+    for name, (split, body, cam) in placed.items():
+        s = names[name]
+        assert (s.split, s.body_id, s.camera_id) == (split, body, cam)
+    rotation = [s for s in CORPUS if s.name not in placed]
+    assert len(rotation) == len(SCRIPTS) * sum(COPIES.values())
+    assert all(CAM[s.camera_id].in_rotation for s in rotation)
+    assert {c.id for c in CAMERAS if not c.in_rotation} <= {cam for *_, cam in SUPPLEMENT}

@@ -1,6 +1,6 @@
 """The calibration corpus (``corpus/``), as data. Pure: numpy + stdlib only.
 
-Twelve bodies over anny's phenotype range and eleven camera set-ups (placement, lens, frame size,
+Twelve bodies over anny's phenotype range and twelve camera set-ups (placement, lens, frame size,
 frame rate) are split into ``train`` and ``validation``: a validation clip uses only validation
 bodies and cameras, so a threshold tuned on ``train`` meets both new people and new placements
 there. Every movement script (tempo, sides, faults and their magnitudes) is rendered twice in
@@ -47,6 +47,7 @@ class CorpusCamera:
     height: int = 480
     fps: int = 15
     note: str = ""
+    in_rotation: bool = True  # False: used only by the SUPPLEMENT clips that name it
 
 
 def _body(id_, split, note, g, a, m, w, h, p, skin, shirt, shorts, shoes, hair, mat) -> CorpusBody:
@@ -109,6 +110,8 @@ CAMERAS: tuple[CorpusCamera, ...] = (
                  width=1280, height=720, note="on a shelf, narrow lens, 1280x720"),
     CorpusCamera("c06", "train", Camera(distance_m=3.5, height_m=0.5, azimuth_deg=35.0, yfov_deg=36.0),
                  note="far, oblique from the head end, narrow lens"),
+    CorpusCamera("c07", "train", Camera(distance_m=2.2, height_m=1.0, azimuth_deg=-10.0, yfov_deg=60.0),
+                 note="close on a chair, wide lens (supplement only)", in_rotation=False),
     CorpusCamera("k01", "validation", Camera(distance_m=2.6, height_m=0.7, azimuth_deg=-5.0, yfov_deg=50.0),
                  note="near side-on"),
     CorpusCamera("k02", "validation", Camera(distance_m=3.2, height_m=1.0, azimuth_deg=25.0, yfov_deg=40.0),
@@ -223,13 +226,32 @@ SCRIPTS: tuple[Script, ...] = (
 #: How many times each script is rendered in each split (on different bodies and cameras).
 COPIES = {"train": 2, "validation": 1}
 
+# Scripts added after the round-robin corpus was rendered, each placed by hand on a body and camera of a split
+# (appending them to SCRIPTS would move every later clip to another body and camera). 6 Dec 2026: knee planks
+# sagging, from cameras that read the knees line straight or piked at the start. Train had its two knee sags only
+# on cameras that read it 5-6 deg sagged; validation's close, high, wide-angle k04 reads it -1.6 and -0.8. c07
+# gives train a camera of that kind (close, 1 m up, wide lens) on its own bodies.
+SUPPLEMENT_SCRIPTS: tuple[Script, ...] = (
+    Script("plank_knees_sag_10_15", "plank", "knees", plank_s=12.0,
+           faults=((3.0, 5.4, "hip_sag", 10.0), (8.4, 10.8, "hip_sag", 15.0))),
+)
+#: (script, split, copy, body id, camera id)
+SUPPLEMENT: tuple[tuple[str, str, int, str, str], ...] = (
+    ("plank_knees_sag_10_15", "train", 0, "b07", "c05"),
+    ("plank_knees_sag_10_15", "train", 1, "b04", "c01"),
+    ("plank_knees_sag_10_15", "train", 2, "b06", "c07"),
+    ("plank_knees_clean", "train", 2, "b01", "c07"),
+    ("plank_knees_sag_10_15", "validation", 0, "v04", "k04"),
+)
+
 
 def bodies(split: str) -> list[CorpusBody]:
     return [b for b in BODIES if b.split == split]
 
 
 def cameras(split: str) -> list[CorpusCamera]:
-    return [c for c in CAMERAS if c.split == split]
+    """The cameras of ``split`` that the round-robin assignment uses."""
+    return [c for c in CAMERAS if c.split == split and c.in_rotation]
 
 
 def _faults(script: Script, lead_in_s: float) -> tuple[Fault, ...]:
@@ -260,7 +282,7 @@ def _clip(script: Script, split: str, copy: int, body: CorpusBody, cam: CorpusCa
 def build_corpus() -> tuple[ClipSpec, ...]:
     """All corpus clips. Cameras are assigned round-robin within each split and bodies
     round-robin shifted by one after each cycle of cameras, so bodies and cameras pair up in
-    many combinations."""
+    many combinations; then the ``SUPPLEMENT`` clips, on the body and camera each names."""
     out = []
     for split in SPLITS:
         bs, cs = bodies(split), cameras(split)
@@ -271,6 +293,10 @@ def build_corpus() -> tuple[ClipSpec, ...]:
                 body = bs[(k + k // len(cs)) % len(bs)]
                 out.append(_clip(script, split, copy, body, cam))
                 k += 1
+    scripts = {s.name: s for s in SCRIPTS + SUPPLEMENT_SCRIPTS}
+    body_of, cam_of = {b.id: b for b in BODIES}, {c.id: c for c in CAMERAS}
+    for name, split, copy, body_id, cam_id in SUPPLEMENT:
+        out.append(_clip(scripts[name], split, copy, body_of[body_id], cam_of[cam_id]))
     return tuple(out)
 
 
@@ -299,7 +325,7 @@ def render_order(specs: Sequence[ClipSpec] = CORPUS) -> list[ClipSpec]:
     return [s for _, _, s in sorted(keyed, key=lambda x: (x[0], x[1]))]
 
 
-SCRIPT_INDEX = {s.name: i for i, s in enumerate(SCRIPTS)}
+SCRIPT_INDEX = {s.name: i for i, s in enumerate(SCRIPTS + SUPPLEMENT_SCRIPTS)}
 
 # --- cost ------------------------------------------------------------------------------------
 #: seconds per distinct pose (posing + rendering at 640x480) and per clip (body build, encoder).
