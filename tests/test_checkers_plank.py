@@ -196,7 +196,7 @@ def test_knees_plank_sag_is_measured_from_the_holds_own_line_up_to_a_cap():
     _, _, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=10.0), 8.0))
     assert s.extra["variant"] == "knees" and s.hold_s > 7.0
     assert not s.faults, s.faults
-    # ... and the same start is one with the reference capped at the 4 deg allowance ...
+    # ... and the same start is one with the reference capped at 4 deg ...
     capped = PlankConfig(knees_sag_ref_cap_deg=4.0)
     _, _, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=10.0), 8.0), capped)
     assert [f.type for f in s.faults] == ["hip_sag"]
@@ -204,6 +204,20 @@ def test_knees_plank_sag_is_measured_from_the_holds_own_line_up_to_a_cap():
     _, _, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=8.0 if t < 4.0 else 16.0), 8.0))
     assert s.extra["variant"] == "knees"
     assert [f.type for f in s.faults] == ["hip_sag"] and s.faults[0].start_s >= 3.9
+
+
+def test_knees_plank_read_straight_at_the_start_has_its_sag_measured_from_the_straight_line():
+    # A close, high, wide-angle camera reads a good knees line straight (corpus: -1.9..-0.8 deg), not ~5 deg sagged:
+    # a sag read 10 deg from there must be found. With the reference's floor at 4 deg it scored 6 and was missed.
+    _, verdicts, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=9.0 if 3.0 <= t < 6.0 else 0.0),
+                                  9.0))
+    assert s.extra["variant"] == "knees"
+    assert [f.type for f in s.faults] == ["hip_sag"]
+    inside = [v for v in verdicts if 3.3 <= v.timestamp_s < 6.0]
+    assert sum("hip_sag" in v.active_faults for v in inside) / len(inside) >= 0.95
+    # A piked start is not the reference: settling from it to a line read 4 deg sagged is no sag.
+    _, _, s = run(sequence(lambda t: plank_frame(t, knees=True, sag_deg=-8.0 if t < 3.0 else 4.0), 9.0))
+    assert s.extra["variant"] == "knees" and not s.faults, s.faults
 
 
 def test_a_sag_or_pike_is_not_also_called_a_head_drop():
