@@ -216,7 +216,12 @@ class LiveBrowser:
         if self.init_script:
             self.ctx.add_init_script(self.init_script)  # runs in every frame, before the page's scripts
         self.page = self.ctx.pages[0] if self.ctx.pages else self.ctx.new_page()
-        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text[:300]}"))
+        t0 = time.monotonic()  # each console line carries the seconds since the browser started
+
+        def log(m) -> None:
+            self.console.append(f"{time.monotonic() - t0:7.1f}s {m.type}: {m.text[:300]}")
+
+        self.page.on("console", log)
         return self
 
     def __exit__(self, *exc) -> None:

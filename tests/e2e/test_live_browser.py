@@ -177,6 +177,10 @@ def _guided_set(tmp_path):
             _shot(b, "guided_failure.png")
             print(server.log()[-4000:])
             print("\n".join(b.console[-30:]))
+            try:
+                print(f"scoreboard at the failure: {b.scoreboard()}")  # frames, fps and latency the server reached
+            except Exception as err:  # noqa: BLE001 - the page may be gone; the failure itself is what matters
+                print(f"no scoreboard: {err}")
             if not stopped and _dropped(b.console) and isinstance(e, Exception):
                 raise TransportDropped(f"the WebRTC connection dropped before STOP ({type(e).__name__})") from e
             raise
