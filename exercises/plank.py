@@ -69,8 +69,9 @@ class PlankConfig:
     #   median over pike_baseline_s), clamped to [this, knees_sag_ref_cap_deg]. MediaPipe reads a straight
     #   shoulder-hip-knee line anywhere from -1.9 (a close, high, wide-angle camera) to ~14 deg sagged (a raised
     #   or oblique one). 0 = the straight joint line: a start read straighter than that (piked) is measured from
-    #   it. Corpus train (full), knees clips incl. the c07 supplement: floor 4 / 2 / 0 -> recall of sags >= 10
-    #   deg 0.79 / 0.90 / 0.91, no false cues at any; 4 missed a 10 deg sag from a start read at -1.9
+    #   it. Corpus train, knees clips incl. the c07 supplement, floor 4 / 2 / 0 -> recall of sags >= 10 deg:
+    #   full 0.82 / 0.92 / 0.93, lite 0.59 / 0.70 / 0.71, false cues unchanged (full 0, lite 0.5 %); at 4 a 10 deg
+    #   sag from a start read at -1.9 was missed
     knees_sag_ref_cap_deg: float = 14.0  # clean knees planks read 3-14 from raised or oblique cameras (train)
     hip_pike_on_deg: float = 4.0  # relative to the set's own start line (see pike_baseline_*); 6 -> 4 on corpus
     #   train: recall of 5-10 deg pikes 0.19 -> 0.80, no more false cues
