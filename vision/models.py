@@ -24,8 +24,8 @@ VARIANTS = ("lite", "full", "heavy")
 DEFAULT_MODEL = "full"  # the one default for analyze, batch, eval and the live page (live = upload). On the
 #   calibration corpus validation split it found, when chosen (README has today's figures), plank sags >= 10 deg
 #   over 0.81 of their time (lite 0.36), head drops 0.64 (0.33), bird-dog leg lifts 1.00 (0.75); it costs ~22 ms
-#   a frame here against lite's ~18, and the
-#   live page still keeps 30 fps at 28-29 ms latency on 2 cores (benchmarks/bench_live.py, quiet samples)
+#   a frame here against lite's ~18, and the live page still keeps 30 fps at 28-29 ms latency on 2 cores
+#   (benchmarks/bench_live.py, quiet samples)
 BUNDLED_DIR = Path(__file__).resolve().parent / "models"
 _REQUIRED_MEMBERS = {"pose_detector.tflite", "pose_landmarks_detector.tflite"}
 
