@@ -103,9 +103,10 @@ class TransportDropped(Exception):
     streamlit-webrtc's page (0.79) stops the stream on the first ``disconnected`` state, and the app then ends
     and saves the session as it should; the set simply did not finish. Seen once in CI (4 Dec 2026: the
     console went ``connected`` -> ``disconnected`` with no STOP pressed, and nothing in the server log). Not
-    reproduced here: 15 local runs passed, 11 of them beside 1-3 busy processes (one more failed beside a
-    busy process and a pip install, its log not kept), and freezing the server for 6 s (SIGSTOP) did not
-    drop the connection. So the cause is not known; only this one event is retried, once.
+    reproduced here (6 Dec 2026): 29 local runs passed, 23 of them beside 1-3 busy processes (8 with a disk
+    writer too); one more failed beside a busy process and a pip install, its log not kept. Freezing the server
+    (SIGSTOP) for 6 s did not drop the connection; for 40 s it did, as the server resumed. So the cause is not
+    known; only this one event is retried, once.
     """
 
 
