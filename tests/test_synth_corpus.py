@@ -149,14 +149,10 @@ def test_render_order_interleaves_exercises_and_splits():
 def test_supplement_clips_sit_where_they_say_and_leave_the_round_robin_alone():
     """Clips added by hand (SUPPLEMENT) take the body and camera they name; every other clip comes from the
     round robin, on cameras in rotation only, so adding a supplement moves no earlier clip."""
-    placed = {}
-    for script, split, copy, body, cam in SUPPLEMENT:
-        placed[f"{script}__{split[0]}{copy}_{body}_{cam}"] = (split, body, cam)
-    names = {s.name: s for s in CORPUS}
-    for name, (split, body, cam) in placed.items():
-        s = names[name]
-        assert (s.split, s.body_id, s.camera_id) == (split, body, cam)
-    rotation = [s for s in CORPUS if s.name not in placed]
+    placed = CORPUS[len(CORPUS) - len(SUPPLEMENT):]  # build_corpus appends them after the round robin
+    assert [(s.script, s.split, s.body_id, s.camera_id) for s in placed] == [
+        (script, split, body, cam) for script, split, _, body, cam in SUPPLEMENT]
+    rotation = CORPUS[: len(CORPUS) - len(SUPPLEMENT)]
     assert len(rotation) == len(SCRIPTS) * sum(COPIES.values())
     assert all(CAM[s.camera_id].in_rotation for s in rotation)
     assert {c.id for c in CAMERAS if not c.in_rotation} <= {cam for *_, cam in SUPPLEMENT}
