@@ -163,6 +163,7 @@ class FrameVerdict:
     rep_completed: RepRecord | None = None
     form_view: bool = True  # the camera view lets form be judged (side-on enough, joints seen); False:
     #   posture faults are "not checked from this view" in this frame, whatever the phase
+    unseen_s: float = 0.0  # seconds of the set so far that no frame covered (gaps in the stream)
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class ExerciseSummary:
     cues: tuple[Cue, ...]
     cant_judge_s: float
     extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"variant": "knees"}
+    unseen_s: float = 0.0  # seconds of the set no frame covered (gaps in the stream; see exercises.common)
 
     def to_dict(self) -> dict[str, Any]:
         """The one JSON record of a summary (report, history, eval): seconds rounded to ms, non-finite
@@ -193,6 +195,7 @@ class ExerciseSummary:
             "faults": [f.to_dict() for f in self.faults],
             "cues": [c.to_dict() for c in self.cues],
             "cant_judge_s": json_round(self.cant_judge_s),
+            "unseen_s": json_round(self.unseen_s),
             "extra": _jsonable(dict(self.extra)),
         }
 

@@ -21,6 +21,18 @@ MAX_FRAME_STEP_S = 0.25
 # 1 fps the engine refuses the video (holds would be undercounted, faults unseen).
 LOW_RATE_MAX_STEP_S = 1.0
 STEP_HISTORY = 9  # intervals the usual frame interval is the median of
+# Time between frames beyond what a frame stands for is *unseen*: nothing done then is counted. From this
+# much in a set, the user is told (a stalled camera, connection or computer, or a file with gaps).
+UNSEEN_NOTE_S = 1.0
+
+
+def unseen_note(unseen_s: float) -> str | None:
+    """The one-line note for ``unseen_s`` seconds of a set that no frame covered; None below
+    :data:`UNSEEN_NOTE_S`. The one wording for the live page, the saved session and upload warnings."""
+    if not unseen_s >= UNSEEN_NOTE_S:
+        return None
+    return (f"{unseen_s:.0f} s with no video (the camera, the connection or the computer stalled, or the file "
+            "has gaps): reps, holds and faults in that time were not seen or counted")
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class CheckerCore:
         self.dt = 0.0
         self._steps: deque[float] = deque(maxlen=STEP_HISTORY)
         self.cant_judge_s = 0.0
+        self.unseen_s = 0.0  # seconds between frames that no frame stood for (see max_step_s)
         self.good_run_s = 0.0
         self._started = False
 
@@ -86,6 +99,8 @@ class CheckerCore:
         self.dt = frame_dt(self.prev_t, self.t, self.max_step_s())
         if self.prev_t is not None and self.t <= self.prev_t:
             self.dt = 0.0
+        if self.prev_t is not None:
+            self.unseen_s += max(0.0, self.t - self.prev_t - self.dt)
         self.prev_t = self.t
         if not self._started:
             self._started = True

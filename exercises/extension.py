@@ -306,7 +306,7 @@ class ExtensionChecker:
         return FrameVerdict(timestamp_s=frame.timestamp_s, judgeable=judgeable, metrics=metrics,
                             active_faults=tuple(active), cue=cue, reps_by_side=dict(self.reps_by_side),
                             hold_s=self.reps_machine.live_hold_s, good_form_s=self.good_form_s, phase=phase,
-                            rep_completed=record, form_view=form_view)
+                            rep_completed=record, form_view=form_view, unseen_s=self.core.unseen_s)
 
     def summary(self) -> ExerciseSummary:
         lost = self.core.seconds_lost()
@@ -326,7 +326,8 @@ class ExtensionChecker:
             faults=tuple(sorted(faults, key=lambda f: (f.start_s, f.type))),
             cues=tuple(self.core.scheduler.history), cant_judge_s=float(self.core.cant_judge_s),
             extra={"hold_target_s": self.hold_target_s, "not_checked": self.not_checked(),
-                   "incomplete_reps": sum(1 for r in reps if r.verdict is RepVerdict.INCOMPLETE)})
+                   "incomplete_reps": sum(1 for r in reps if r.verdict is RepVerdict.INCOMPLETE)},
+            unseen_s=float(self.core.unseen_s))
 
 
 def _best(*vals: float) -> float:

@@ -429,7 +429,7 @@ class PlankChecker:
         return FrameVerdict(
             timestamp_s=frame.timestamp_s, judgeable=judgeable, metrics=metrics, active_faults=tuple(active),
             cue=cue, reps_by_side={}, hold_s=self.current_hold_s, good_form_s=self.good_form_s, phase=phase,
-            form_view=form_view)
+            form_view=form_view, unseen_s=self.core.unseen_s)
 
     def summary(self) -> ExerciseSummary:
         c = self.config
@@ -442,4 +442,5 @@ class PlankChecker:
             cant_judge_s=float(self.core.cant_judge_s),
             extra={"variant": variant, "variant_time_s": {k: round(v, 3) for k, v in self.variant_time_s.items()},
                    "longest_hold_s": round(self.longest_hold_s, 3), "goal_hold_s": goal,
-                   "goal_reached": self.longest_hold_s >= goal})
+                   "goal_reached": self.longest_hold_s >= goal},
+            unseen_s=float(self.core.unseen_s))

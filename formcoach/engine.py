@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from exercises.base import Checker, ExerciseSpec, ExerciseSummary, FrameVerdict
-from exercises.common import LOW_RATE_MAX_STEP_S, MAX_FRAME_STEP_S
+from exercises.common import LOW_RATE_MAX_STEP_S, MAX_FRAME_STEP_S, unseen_note
 from exercises.metrics import body_line_deg, mean_body_visibility
 from exercises.pose import PoseFrame
 from vision.annotate import CoachAnnotator, SkeletonAnnotator
@@ -301,6 +301,9 @@ class ReportBuilder:
                             "faults and quick movements between them are missed; film at 15 fps or more")
         if options.exercise is None and exercise is None:
             warnings.append("exercise not recognised; pass --exercise to check form")
+        unseen = unseen_note(summary.unseen_s) if summary is not None else None
+        if unseen:
+            warnings.append(unseen)
         key = get_spec(exercise).key_metrics if exercise else ()
         return Report(
             video=VideoMeta(file=Path(path).name, fps=round(info.fps, 3), width=info.width, height=info.height,

@@ -96,6 +96,7 @@ class LiveStatus:
     elapsed_s: float = 0.0  # media time since the first frame
     error: str | None = None
     people_in_view: int = -1  # people found at the latest check (-1: not checked yet)
+    unseen_s: float = 0.0  # seconds of the set no frame covered (the checker's count: exercises.common)
 
     @property
     def crowded(self) -> bool:
@@ -304,7 +305,8 @@ class LiveCoach:
                 latency_ms=statistics.median(lat), latency_p90_ms=lat[min(len(lat) - 1, int(0.9 * len(lat)))],
                 process_ms=statistics.median(self._proc), detected=bool(pose is not None and pose.detected),
                 verdict=verdict if verdict is not None else s.verdict, cue=cue, cue_seq=seq, elapsed_s=t,
-                error=error, people_in_view=self._people)
+                error=error, people_in_view=self._people,
+                unseen_s=verdict.unseen_s if verdict is not None else s.unseen_s)
 
     # --- script thread -----------------------------------------------------------------------
     def status(self) -> LiveStatus:

@@ -150,3 +150,20 @@ def test_holds_at_low_frame_rates_count_the_real_time_and_warn(tmp_path):
     too_low = make_video(tmp_path / "slideshow.mp4", images[::30], fps=0.5)
     line = one_error_line(cli("analyze", too_low, "--exercise", "plank"))
     assert "0.5 fps" in line and "at least 1" in line
+
+
+def test_a_file_with_a_gap_in_its_timestamps_says_what_was_not_seen(tmp_path):
+    """A recording that paused 4 s mid-plank (the same frames, later timestamps): the gap is not held time,
+    and the report says, in one line, that nothing in it was seen."""
+    clip = SAMPLE_VIDEOS / "plank_clean.mp4"  # 10 s at 15 fps, the project's own rendering
+    with VideoFileSource(clip) as src:
+        images = [f.image for f in src]
+    times = [i / 15 + (4.0 if i >= 75 else 0.0) for i in range(len(images))]
+    opts = AnalysisOptions(exercise="plank", people_check_interval_s=None)
+    full = analyze_video(clip, opts)
+    gap = analyze_video(encode(tmp_path / "paused.mp4", images, times_s=times, fps=15.0), opts)
+    notes = [w for w in gap.warnings if "with no video" in w]
+    assert len(notes) == 1 and notes[0].startswith("4 s with no video"), gap.warnings
+    assert gap.summary.unseen_s == pytest.approx(4.0 + 1 / 15 - 0.25, abs=0.02)
+    assert abs(gap.summary.hold_s - full.summary.hold_s) < 0.5, (gap.summary.hold_s, full.summary.hold_s)
+    assert not [w for w in full.warnings if "with no video" in w] and full.summary.unseen_s == 0.0

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exercises.base import SAFETY_MESSAGE, FrameVerdict
+from exercises.common import MAX_FRAME_STEP_S, UNSEEN_NOTE_S, unseen_note
 from exercises.pose import NUM_LANDMARKS, PoseFrame
 from exercises.registry import EXERCISES, get_exercise
 from tests.synthetic import nan_frame, plank_frame
@@ -127,3 +128,25 @@ def test_scalar_geometry_matches_a_numpy_reference(a, b, c):
             # acos near +-1 turns a 1e-16 rounding difference into ~1e-6 deg: 1e-4 deg / px is far below
             # anything the checkers resolve.
             assert got == pytest.approx(want, rel=1e-6, abs=1e-4)
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_a_stall_in_the_stream_is_counted_as_unseen_and_named_once(name):
+    """Frames 30 fps, then nothing for 5 s, then 30 fps again: the 5 s less what one frame stands for
+    (MAX_FRAME_STEP_S) were seen by no frame; the verdicts carry the running total, the summary the set's,
+    and the one note names it. Steady 30 fps (and 15 fps, as a slow machine processes) is all seen."""
+    checker = get_exercise(name).make_checker()
+    frames = [plank_frame(i / 30) for i in range(90)] + [plank_frame(8.0 + i / 30) for i in range(90)]
+    verdicts = [checker.update(f) for f in frames]
+    s = checker.summary()
+    assert s.unseen_s == pytest.approx(5.0 + 1 / 30 - MAX_FRAME_STEP_S, abs=1e-6)
+    assert verdicts[89].unseen_s == 0.0 and verdicts[90].unseen_s == pytest.approx(s.unseen_s)
+    assert s.to_dict()["unseen_s"] == pytest.approx(s.unseen_s, abs=1e-3)
+    note = unseen_note(s.unseen_s)
+    assert note is not None and note.startswith("5 s with no video") and "not seen" in note
+    for fps in (30, 15):
+        steady = get_exercise(name).make_checker()
+        for i in range(6 * fps):
+            steady.update(plank_frame(i / fps))
+        assert steady.summary().unseen_s == 0.0
+    assert unseen_note(UNSEEN_NOTE_S - 0.01) is None and unseen_note(math.nan) is None

@@ -368,3 +368,40 @@ def test_real_second_person_is_reported_live():
         s = coach.status()
         coach.finish()
         assert s.error is None and s.people_in_view == expected and s.crowded == pair
+
+
+class PlankPipeline:
+    """The real plank checker on a synthetic side-on plank, whatever the image (the checker's own count)."""
+
+    def __init__(self):
+        from exercises.plank import PlankChecker
+
+        self.checker = PlankChecker()
+
+    def process(self, image_bgr, t):
+        from tests.synthetic import plank_frame
+
+        pose = plank_frame(t)
+        return pose, self.checker.update(pose)
+
+    def close(self):
+        pass
+
+
+def test_a_stalled_stream_is_shown_as_unseen_time_and_kept_in_the_summary():
+    """5 s with no frame mid-set (a stalled camera, connection or machine): the snapshot the page reads
+    carries the checker's unseen seconds, and the saved summary keeps them; the hold does not grow by them."""
+    from exercises.common import MAX_FRAME_STEP_S, unseen_note
+
+    c = LiveCoach("plank", pipeline_factory=PlankPipeline, people_check_interval_s=None)
+    for i in range(60):
+        c(_frame(i))
+    assert c.status().unseen_s == 0.0
+    for i in range(60):
+        c(_frame(60 + 150 + i))  # pts jump: 150 frames (5 s at 30 fps) never arrive
+    st = c.status()
+    assert st.unseen_s == pytest.approx(5.0 + 1 / 30 - MAX_FRAME_STEP_S, abs=1e-3)
+    assert unseen_note(st.unseen_s).startswith("5 s with no video")
+    s = c.finish()
+    assert s.unseen_s == pytest.approx(st.unseen_s)
+    assert s.hold_s < 4.5  # 2 s + 2 s in position, plus at most one frame's step across the stall

@@ -17,6 +17,7 @@ import time
 import pandas as pd
 import streamlit as st
 
+from exercises.common import unseen_note
 from exercises.registry import EXERCISES
 from formcoach.guided import PLANK_LEVELS, GuidedSet, GuidedStatus, Phase, SetSummary, fault_words, prescription
 from formcoach.history import HistoryError, NewSession, summary_details
@@ -199,6 +200,9 @@ def coach_loop(s: CoachSession, ctx, coach, pain_before: int | None, muted: bool
             if status.crowded:
                 st.warning("More than one person in view: formcoach follows one person and may switch to the "
                            "wrong one. Ask others to step out of the picture.")
+            unseen = unseen_note(status.unseen_s)
+            if unseen:
+                st.warning(unseen[0].upper() + unseen[1:] + ".")
         if gs is not None and gs.finished and coach.started:
             finish_live(s, coach, pain_before)  # the whole session is done: saved without a touch
             board.markdown(coach_html(coach.status(), g.status(), EXERCISES[coach.exercise]),
@@ -317,6 +321,9 @@ def finish_live(s: CoachSession, coach, pain_before: int | None) -> None:
         if g is not None and g.windows():
             summary = g.session_summary(summary)
             details = {**summary_details(summary), **g.details()}
+        unseen = unseen_note(summary.unseen_s)
+        if unseen:  # listed with the session, as an upload's warnings are (the PDF report shows them)
+            details["warnings"] = [unseen]
         with open_history(s) as h:
             if h is not None:
                 try:
@@ -341,6 +348,9 @@ def live_summary(s: CoachSession) -> None:
     if o.summary is None:
         st.info("Nothing was analysed in that session.")
         return
+    unseen = unseen_note(o.summary.unseen_s)
+    if unseen:
+        st.warning(unseen[0].upper() + unseen[1:] + ".")
     summary_metrics(o.summary, spec)
     rows = rep_rows(o.summary)
     if rows:
