@@ -255,7 +255,8 @@ class ExtensionChecker:
         faults: list[Fault] = [f for track in core.tracks.values() for f in track.faults_between(ev.start_s, ev.end_s)]
         extend_s = (ev.full_s - ev.start_s) if ev.full_s is not None else None
         return_s = (ev.end_s - ev.leave_full_s) if ev.leave_full_s is not None else None
-        rushed = [p for p in (extend_s, return_s) if p is not None and p < c.reps.min_phase_s]
+        tempo_seen = ev.tempo_seen(c.reps)
+        rushed = [p for p in (extend_s, return_s) if tempo_seen and p is not None and p < c.reps.min_phase_s]
         if rushed:
             faults.append(Fault(FaultCode.RUSHING, 0.0, ev.start_s, ev.end_s))
         if not ev.complete:
@@ -274,6 +275,9 @@ class ExtensionChecker:
         elif ev.hold_s + 0.25 < self.hold_target_s:
             verdict = RepVerdict.GOOD
             coaching = f"Good rep - hold the reach for {self.hold_target_s:.0f} s (you held {ev.hold_s:.1f} s)."
+        elif not tempo_seen:
+            verdict = RepVerdict.GOOD
+            coaching = "Good rep."
         else:
             verdict = RepVerdict.GOOD
             coaching = "Good rep - steady and controlled."
@@ -282,6 +286,12 @@ class ExtensionChecker:
         if hidden:
             coaching += " Not checked, hidden from the camera: " + ", ".join(
                 UNCHECKED_WHAT.get(code, code.replace("_", " ")) for code in hidden) + "."
+        if not tempo_seen:
+            coaching += (" Tempo not checked: the video stalled during this rep."
+                         if not ev.frame_step_s > c.reps.max_tempo_step_s else
+                         f" Tempo not checked: {1 / ev.frame_step_s:.0f} frames a second "
+                         f"({math.ceil(1 / c.reps.max_tempo_step_s)} needed).")
+            hidden += (FaultCode.RUSHING,)
         unchecked = hidden + tuple(c for c in self.not_checked() if c not in hidden)
         lowest = None
         if ev.complete and self._hold_progress:

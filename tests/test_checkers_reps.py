@@ -137,6 +137,32 @@ def test_dead_bug_rushing_is_a_tempo_note():
     assert all("Slow down" in r.coaching for r in s.reps)
 
 
+def test_tempo_is_judged_only_from_frames_close_enough_and_without_a_stall():
+    """Rushed reps at 10 fps are still called rushing; at 5 fps (too few frames to time a 0.3-1 s phase: corpus
+    train missed most rushed reps there) tempo is "not checked", never guessed, and the reps still count. A
+    stall mid-rep (1 s with no frame) leaves that rep's tempo unchecked too; the other reps are judged."""
+    fast = rep_schedule(SIDES, extend_s=0.3, hold_s=2.0, return_s=0.3, rest_s=1.0)
+    for fps, judged in ((10.0, True), (5.0, False)):
+        ck = DeadBugChecker()
+        for f in sequence(lambda t: dead_bug_frame(t, *fast(t)), 16.0, fps=fps):
+            ck.update(f)
+        s = ck.summary()
+        assert dict(s.reps_by_side) == {"left": 2, "right": 2}, fps
+        for r in s.reps:
+            assert any(f.type == "rushing" for f in r.faults) is judged, (fps, r)
+            assert ("rushing" in r.unchecked) is not judged
+            assert ("Tempo not checked: 5 frames a second (7 needed)." in r.coaching) is not judged, r.coaching
+    ck = DeadBugChecker()
+    for f in sequence(lambda t: dead_bug_frame(t, *SCHED(t)), DURATION_S):
+        if not 10.0 <= f.timestamp_s < 11.0:  # rep 2 (7-11.5 s) loses 1 s of its hold
+            ck.update(f)
+    reps = ck.summary().reps
+    assert len(reps) == 4 and all(r.verdict is RepVerdict.GOOD for r in reps)
+    assert [("stalled" in r.coaching, "rushing" in r.unchecked) for r in reps] == [
+        (False, False), (True, True), (False, False), (False, False)], [r.coaching for r in reps]
+    assert reps[0].coaching == "Good rep - steady and controlled." and reps[1].coaching.startswith("Good rep. ")
+
+
 def test_no_reps_without_the_tabletop_start():
     # Legs lying flat (hook lying variants, resting): the machine is never armed.
     _, s = run(DeadBugChecker(), lambda t: dead_bug_frame(t, "left", 0.0, leg_elev_deg=0.0) if False else
