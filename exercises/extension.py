@@ -291,8 +291,8 @@ class ExtensionChecker:
                          if not ev.frame_step_s > c.reps.max_tempo_step_s else
                          f" Tempo not checked: {1 / ev.frame_step_s:.0f} frames a second "
                          f"({math.ceil(1 / c.reps.max_tempo_step_s)} needed).")
-            hidden += (FaultCode.RUSHING,)
-        unchecked = hidden + tuple(c for c in self.not_checked() if c not in hidden)
+        unchecked = hidden + tuple(c for c in self.not_checked() if c not in hidden) + (
+            () if tempo_seen else (FaultCode.RUSHING,))
         lowest = None
         if ev.complete and self._hold_progress:
             vals = sorted(self._hold_progress)
