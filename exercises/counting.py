@@ -230,7 +230,7 @@ class RepConfig:
     max_tempo_step_s: float = 0.15  # tempo (rushing) is judged only with frames this close (median in the rep),
     #   ~7 fps and up. Corpus train, 15 fps clips taking every k-th frame: at 7.5 fps rushing is called as at 15
     #   (rushed reps 20/20 caught, clean 3/118 called); at 5 fps 9/20 rushed reps are caught, at 3.75 fps
-    #   14/118 clean reps are called rushing
+    #   24/104 clean reps are called rushing
     max_tempo_gap_s: float = 0.25  # ... and no interval in the rep longer than this (a stall hides a phase)
     floor_window_s: float = 3.0  # people rest with limbs not quite plumb: thresholds ride on the
     max_floor_frac: float = 0.35  #   lowest resting extension of the last few seconds (capped)
