@@ -200,15 +200,20 @@ def coach_loop(s: CoachSession, ctx, coach, pain_before: int | None, muted: bool
             if status.crowded:
                 st.warning("More than one person in view: formcoach follows one person and may switch to the "
                            "wrong one. Ask others to step out of the picture.")
-            unseen = unseen_note(status.unseen_s)
-            if unseen:
-                st.warning(unseen[0].upper() + unseen[1:] + ".")
+            _unseen_warning(status.unseen_s)
         if gs is not None and gs.finished and coach.started:
             finish_live(s, coach, pain_before)  # the whole session is done: saved without a touch
             board.markdown(coach_html(coach.status(), g.status(), EXERCISES[coach.exercise]),
                            unsafe_allow_html=True)
             return
         time.sleep(POLL_S)
+
+
+def _unseen_warning(unseen_s: float) -> None:
+    """The note on time no frame covered (exercises.common.unseen_note), as a sentence; nothing below 1 s."""
+    note = unseen_note(unseen_s)
+    if note:
+        st.warning(note[0].upper() + note[1:] + ".")
 
 
 def coach_html(status: LiveStatus, g: GuidedStatus | None, spec) -> str:
@@ -348,9 +353,7 @@ def live_summary(s: CoachSession) -> None:
     if o.summary is None:
         st.info("Nothing was analysed in that session.")
         return
-    unseen = unseen_note(o.summary.unseen_s)
-    if unseen:
-        st.warning(unseen[0].upper() + unseen[1:] + ".")
+    _unseen_warning(o.summary.unseen_s)
     summary_metrics(o.summary, spec)
     rows = rep_rows(o.summary)
     if rows:
