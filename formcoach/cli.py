@@ -4,6 +4,7 @@
                             [--json OUT.json] [--annotated OUT.mp4] [--landmarks OUT.npz]
     formcoach eval LABELS [--json OUT.json] [--model full|lite|PATH]
     formcoach eval corpus [--split validation|train|all | --compare] [--json OUT.json] [--model full|lite]
+                          [--smoothing MIN_CUTOFF_HZ,BETA|none]
     formcoach batch INPUT --out DIR [--workers N] [--address ray://HOST:PORT|auto] [--annotated]
 
 Errors print one line (``formcoach: error: ...``) and exit non-zero; no output file is left
@@ -120,9 +121,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if is_corpus(args.labels):
         from .corpus import eval_main as corpus_eval
 
-        return corpus_eval(args.labels, args.split or "validation", args.model, args.json, args.compare)
-    if args.split or args.compare:
-        raise AnalysisError(f"{args.labels}: --split and --compare need a corpus folder (labels/ and landmarks/)")
+        return corpus_eval(args.labels, args.split or "validation", args.model, args.json, args.compare,
+                           args.smoothing)
+    if args.split or args.compare or args.smoothing is not None:
+        raise AnalysisError(f"{args.labels}: --split, --compare and --smoothing need a corpus folder "
+                            "(labels/ and landmarks/)")
     return eval_main(args.labels, args.json, args.model)
 
 
@@ -162,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--split", choices=("train", "validation", "all"),
                    help="corpus only: which split to score (default validation)")
     e.add_argument("--compare", action="store_true", help="corpus only: train and validation side by side")
+    e.add_argument("--smoothing", metavar="MIN_CUTOFF_HZ,BETA",
+                   help="corpus only: score the poses as this One-Euro smoothing (or 'none') would have given "
+                        "them, recovered from the caches (to choose the pipeline's smoothing on train)")
     e.add_argument("--json", metavar="OUT.json")
     e.add_argument("--model", default=DEFAULT_MODEL)
     e.set_defaults(func=_cmd_eval)

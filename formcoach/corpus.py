@@ -13,6 +13,8 @@ them).
   and fault: recall against magnitude and the magnitude from which it stays >= 90 %, onset delay,
   time "not checked from this view", false-cue share of clean time; per exercise: reps exact per
   side, hold and good-form error; and the same grouped by camera (sorted by azimuth) and by body.
+  ``--smoothing MIN_CUTOFF_HZ,BETA|none`` scores the poses as another landmark smoothing would have
+  made them (the pipeline's One-Euro filter inverted, then the other one applied; see ``evaluate``).
 
 Scoring conventions (media seconds; a frame stands for the time until the next one):
 
@@ -42,6 +44,7 @@ Scoring conventions (media seconds; a frame stands for the time until the next o
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -55,6 +58,7 @@ from typing import Any
 
 from exercises.base import FrameVerdict
 from vision.models import DEFAULT_MODEL
+from vision.smoothing import OneEuroConfig, resmooth
 
 from .evaluate import FAULT_MARGIN_S, LABEL_SCHEMA, fault_status, score_faults
 
@@ -64,6 +68,7 @@ RECALL_GOAL = 0.9
 SCORED_FROM_DEG = 10.0  # the grouped tables pool faults of at least this magnitude
 #: faults each checker reports (a labelled type the checker has no code for is "not checked")
 NOT_A_FAULT = ("rushing", "incomplete_extension")
+PIPELINE = object()  # evaluate(smoothing=PIPELINE): the caches as the pipeline smoothed them
 
 
 # --- files -------------------------------------------------------------------------------------
@@ -269,8 +274,15 @@ def _label_good_form_judged(label: dict, unchecked: set[str],
     return round(good, 3), round(unjudged, 3)
 
 
-def evaluate(root: Path, split: str = "all", model: str = DEFAULT_MODEL) -> dict[str, Any]:
-    """Score every labelled clip of ``split`` that has a ``model`` cache; no MediaPipe is run."""
+def evaluate(root: Path, split: str = "all", model: str = DEFAULT_MODEL,
+             smoothing: OneEuroConfig | None | object = PIPELINE) -> dict[str, Any]:
+    """Score every labelled clip of ``split`` that has a ``model`` cache; no MediaPipe is run.
+
+    ``smoothing``: score the poses as this One-Euro config (None: no smoothing) would have smoothed
+    them, recovered from the caches by inverting the pipeline's own smoothing
+    (:func:`vision.smoothing.resmooth`); the default scores the caches as they are. Re-smoothing needs
+    caches made with today's pipeline settings (a stale cache raises ``ValueError``)."""
+    from .engine import AnalysisOptions
     from .recording import load_frames, load_meta
 
     labels = load_corpus_labels(root, split)
@@ -281,16 +293,25 @@ def evaluate(root: Path, split: str = "all", model: str = DEFAULT_MODEL) -> dict
         current = pipeline_settings(model)[1]
     except Exception:  # noqa: BLE001 - mediapipe's metadata absent: caches are scored without the check
         current = None
+    made_with = AnalysisOptions().smoothing
     for d in labels:
         p = cache_path(root, model, d["name"])
         if not p.is_file():
             missing.append(d["name"])
             continue
         if current is not None and load_meta(p).get("settings") != current:
+            if smoothing is not PIPELINE:
+                raise ValueError(f"{p}: made with other pipeline settings; re-smoothing needs today's caches")
             stale.append(d["name"])
-        results.append(score_corpus_clip(d, load_frames(p)))
-    return {"corpus": str(root), "split": split, "model": model, "clips": results, "missing": missing,
-            "stale": stale, "tables": tables(results)}
+        poses = load_frames(p)
+        if smoothing is not PIPELINE and made_with is not None:
+            poses = resmooth(poses, made_with, smoothing)
+        results.append(score_corpus_clip(d, poses))
+    ev = {"corpus": str(root), "split": split, "model": model, "clips": results, "missing": missing,
+          "stale": stale, "tables": tables(results)}
+    if smoothing is not PIPELINE:
+        ev["smoothing"] = None if smoothing is None else dataclasses.asdict(smoothing)
+    return ev
 
 
 # --- aggregation -------------------------------------------------------------------------------
@@ -527,21 +548,41 @@ def format_comparison(train: dict, val: dict) -> str:
     return "\n".join(out)
 
 
+def parse_smoothing(text: str) -> OneEuroConfig | None:
+    """``--smoothing``: ``MIN_CUTOFF_HZ,BETA`` (the One-Euro config's other fields as the pipeline's) or ``none``."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        mc, beta = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"--smoothing takes MIN_CUTOFF_HZ,BETA (e.g. 2,0.5) or none, got {text!r}") from None
+    return dataclasses.replace(OneEuroConfig(), min_cutoff_hz=mc, beta=beta)
+
+
+def _smoothing_note(ev: dict) -> list[str]:
+    if "smoothing" not in ev:
+        return []
+    sm = ev["smoothing"]
+    what = "no smoothing" if sm is None else f"One-Euro min_cutoff {sm['min_cutoff_hz']:g} Hz, beta {sm['beta']:g}"
+    return [f"RE-SMOOTHED: poses recovered from the caches and smoothed with {what}, not the pipeline's setting"]
+
+
 def eval_main(root: str, split: str = "validation", model: str = DEFAULT_MODEL, json_out: str | None = None,
-              compare: bool = False) -> int:
+              compare: bool = False, smoothing: str | None = None) -> int:
     if split not in (*SPLITS, "all"):
         raise ValueError(f"--split must be train, validation or all, got {split!r}")
+    sm = parse_smoothing(smoothing) if smoothing is not None else PIPELINE
     if compare:
-        evs = {s: evaluate(Path(root), s, model) for s in SPLITS}
+        evs = {s: evaluate(Path(root), s, model, sm) for s in SPLITS}
         if not all(ev["clips"] for ev in evs.values()):
             raise ValueError(f"--compare needs train and validation clips with a {model} landmark cache in {root}")
-        print(format_comparison(evs["train"], evs["validation"]))
+        print("\n".join([*_smoothing_note(evs["train"]), format_comparison(evs["train"], evs["validation"])]))
         data: dict = evs
     else:
-        data = evaluate(Path(root), split, model)
+        data = evaluate(Path(root), split, model, sm)
         if not data["clips"]:
             raise ValueError(f"no {split} clips with a {model} landmark cache in {root}")
-        print(format_report(data))
+        print("\n".join([*_smoothing_note(data), format_report(data)]))
     if json_out:
         from .atomic import atomic_path
 

@@ -133,3 +133,50 @@ def test_split_flag_needs_a_corpus(tmp_path):
 
     (tmp_path / "x.json").write_text("[]")
     assert main(["eval", str(tmp_path / "x.json"), "--split", "train"]) == 2
+
+
+def test_smoothing_flag_scores_the_poses_as_another_smoothing_would_have_made_them(tmp_path):
+    """`formcoach eval corpus --smoothing` inverts the pipeline's smoothing baked into the caches and smooths
+    again: the same scores as caches made with that smoothing. Stale caches are refused, not mis-inverted."""
+    from formcoach.evaluate import pipeline_settings
+    from vision.smoothing import OneEuroConfig, PoseSmoother
+
+    rng = np.random.default_rng(5)
+    root = tmp_path / "corpus"
+    (root / "labels").mkdir(parents=True)
+    fault = [{"type": "hip_sag", "magnitude_deg": 15.0, "start_s": 4.0, "end_s": 6.0, "ramp_s": 0.4}]
+    (root / "labels" / "sag.json").write_text(json.dumps(_label("sag", "train", fault)))
+    raw = [f.with_xy(f.xy + rng.normal(0, 2.0, f.xy.shape)) for f in
+           sequence(lambda t: plank_frame(t, sag_deg=_sag_at(t)), 10.0, FPS)]
+    opts, settings = pipeline_settings(DEFAULT_MODEL)
+    other = OneEuroConfig(min_cutoff_hz=4.0, beta=0.2)
+    pipe, alt = PoseSmoother(opts.smoothing), PoseSmoother(other)
+    pipeline_poses, other_poses = [pipe(f) for f in raw], [alt(f) for f in raw]
+    save_frames(corpus.cache_path(root, DEFAULT_MODEL, "sag"), pipeline_poses, {"settings": settings})
+
+    as_cached = corpus.evaluate(root, "train", DEFAULT_MODEL)["clips"][0]
+    round_trip = corpus.evaluate(root, "train", DEFAULT_MODEL, opts.smoothing)["clips"][0]
+    resmoothed = corpus.evaluate(root, "train", DEFAULT_MODEL, other)
+    label = {**json.loads((root / "labels" / "sag.json").read_text()), "name": "sag"}
+    want = corpus.score_corpus_clip(label, other_poses)
+    assert round_trip == as_cached
+    assert resmoothed["clips"][0] == want and resmoothed["smoothing"]["min_cutoff_hz"] == 4.0
+    assert want["faults"][0]["onset_s"] != as_cached["faults"][0]["onset_s"]  # the smoothing changes the score
+
+    save_frames(corpus.cache_path(root, DEFAULT_MODEL, "sag"), pipeline_poses, {"settings": "made otherwise"})
+    with pytest.raises(ValueError, match="re-smoothing needs today's caches"):
+        corpus.evaluate(root, "train", DEFAULT_MODEL, other)
+    assert corpus.evaluate(root, "train", DEFAULT_MODEL)["stale"] == ["sag"]  # scored as it is, with a warning
+
+
+def test_smoothing_flag_is_parsed_or_refused_in_one_line(tmp_path, capfd):
+    from formcoach.cli import main
+
+    assert corpus.parse_smoothing("none") is None
+    c = corpus.parse_smoothing("2,0.5")
+    assert (c.min_cutoff_hz, c.beta) == (2.0, 0.5)
+    with pytest.raises(ValueError, match="MIN_CUTOFF_HZ,BETA"):
+        corpus.parse_smoothing("fast")
+    (tmp_path / "x.json").write_text("[]")
+    assert main(["eval", str(tmp_path / "x.json"), "--smoothing", "2,0.5"]) == 2
+    assert "need a corpus folder" in capfd.readouterr().err

@@ -10,6 +10,7 @@ Coordinates are filtered in units of image height, so the defaults do not depend
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,8 @@ class OneEuroConfig:
     """``min_cutoff_hz``: smoothing of a still point (lower = smoother, more lag).
     ``beta``: how fast the cutoff rises with speed (per image-height/s; higher = less lag).
     ``d_cutoff_hz``: cutoff of the speed estimate. ``max_gap_s``: a longer gap resets the filter.
+    Less smoothing (min_cutoff 2-3 Hz) found plank faults sooner on the corpus but moved the rep tempo
+    (rushing) calls: ``formcoach eval corpus --smoothing`` measures a choice (corpus/README.md).
     """
 
     min_cutoff_hz: float = 1.2
@@ -77,6 +80,33 @@ class OneEuroFilter:
         self._x, self._dx = out, np.nan_to_num(dx_hat)
         return out.copy()
 
+    def invert(self, y: np.ndarray, t: float) -> np.ndarray:
+        """The input ``x`` that ``self(x, t)`` turns into ``y``, and the state advanced as ``self(x, t)`` would.
+
+        Feeding a filter's outputs in order through ``invert`` of a fresh filter with the same config gives
+        back its inputs (to ~1e-9 of the coordinates' units): stored smoothed poses can be re-smoothed with
+        another config. Solved per row by a damped fixed-point iteration on ``x = (y - (1 - a(x)) x_prev) / a(x)``."""
+        y = np.asarray(y, dtype=np.float64)
+        c = self.config
+        if self._x is None or self._t is None or not (0 < t - self._t <= c.max_gap_s) or self._x.shape != y.shape:
+            return self(y, t)  # a restart passes x through
+        dt = t - self._t
+        fresh = ~np.isfinite(self._x).all(axis=1)
+        a_d = _alpha(c.d_cutoff_hz, dt)
+        x = y.copy()
+        for _ in range(200):
+            dx = (x - self._x) / dt
+            dx[fresh] = 0.0
+            speed = np.linalg.norm(a_d * dx + (1 - a_d) * self._dx, axis=1, keepdims=True)
+            a = _alpha(c.min_cutoff_hz + c.beta * speed, dt)
+            nxt = np.where(fresh[:, None], y, (y - (1 - a) * self._x) / a)
+            step = np.abs(nxt - x)
+            x = 0.5 * (x + nxt)
+            if not np.any(step > 1e-12):  # NaN rows (missing) compare False
+                break
+        self(x, t)
+        return x
+
 
 class PoseSmoother:
     """Smooth :class:`PoseFrame` pixel coordinates (and world xyz) with One-Euro filters."""
@@ -99,3 +129,23 @@ class PoseSmoother:
         if frame.world_xyz is not None:
             world = self._world(frame.world_xyz, frame.timestamp_s)
         return frame.with_xy(xy, world)
+
+    def invert(self, frame: PoseFrame) -> PoseFrame:
+        """The raw frame that :meth:`__call__` turned into ``frame`` (see :meth:`OneEuroFilter.invert`)."""
+        if not frame.detected:
+            self.reset()
+            return frame
+        scale = float(frame.image_wh[1])
+        xy = self._xy.invert(frame.xy / scale, frame.timestamp_s) * scale
+        world = None
+        if frame.world_xyz is not None:
+            world = self._world.invert(frame.world_xyz, frame.timestamp_s)
+        return frame.with_xy(xy, world)
+
+
+def resmooth(frames: Sequence[PoseFrame], made_with: OneEuroConfig, config: OneEuroConfig | None) -> list[PoseFrame]:
+    """Poses smoothed with ``made_with`` (in time order), as smoothing with ``config`` would have given them
+    (None: no smoothing): the raw poses are recovered by inverting ``made_with``, then smoothed again."""
+    undo, redo = PoseSmoother(made_with), PoseSmoother(config) if config is not None else None
+    raw = [undo.invert(f) for f in frames]
+    return [redo(f) for f in raw] if redo is not None else raw
