@@ -304,7 +304,7 @@ def evaluate(root: Path, split: str = "all", model: str = DEFAULT_MODEL,
                 raise ValueError(f"{p}: made with other pipeline settings; re-smoothing needs today's caches")
             stale.append(d["name"])
         poses = load_frames(p)
-        if smoothing is not PIPELINE and made_with is not None:
+        if smoothing is not PIPELINE:
             poses = resmooth(poses, made_with, smoothing)
         results.append(score_corpus_clip(d, poses))
     ev = {"corpus": str(root), "split": split, "model": model, "clips": results, "missing": missing,

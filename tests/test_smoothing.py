@@ -89,6 +89,9 @@ def test_resmooth_poses_equals_smoothing_the_raw_poses_with_the_other_config():
     want = [s2(f) for f in raw]
     got = resmooth(smoothed, made_with, other)
     unsmoothed = resmooth(smoothed, made_with, None)
+    assert all(a is b for a, b in zip(resmooth(raw, None, None), raw, strict=True))  # nothing to undo or redo
+    from_raw = resmooth(raw, None, other)
+    np.testing.assert_allclose(from_raw[5].xy, want[5].xy)
     for g, w, u, r in zip(got, want, unsmoothed, raw, strict=True):
         assert g.detected == w.detected
         if r.detected:

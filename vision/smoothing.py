@@ -143,9 +143,12 @@ class PoseSmoother:
         return frame.with_xy(xy, world)
 
 
-def resmooth(frames: Sequence[PoseFrame], made_with: OneEuroConfig, config: OneEuroConfig | None) -> list[PoseFrame]:
-    """Poses smoothed with ``made_with`` (in time order), as smoothing with ``config`` would have given them
-    (None: no smoothing): the raw poses are recovered by inverting ``made_with``, then smoothed again."""
-    undo, redo = PoseSmoother(made_with), PoseSmoother(config) if config is not None else None
-    raw = [undo.invert(f) for f in frames]
+def resmooth(frames: Sequence[PoseFrame], made_with: OneEuroConfig | None,
+             config: OneEuroConfig | None) -> list[PoseFrame]:
+    """Poses smoothed with ``made_with`` (in time order; None: not smoothed), as smoothing with ``config``
+    would have given them (None: no smoothing): the raw poses are recovered by inverting ``made_with``,
+    then smoothed again."""
+    undo = PoseSmoother(made_with) if made_with is not None else None
+    redo = PoseSmoother(config) if config is not None else None
+    raw = [undo.invert(f) for f in frames] if undo is not None else list(frames)
     return [redo(f) for f in raw] if redo is not None else raw
