@@ -248,3 +248,6 @@ class ExerciseSpec:
     key_metrics: tuple[str, ...]  # metric names to chart, most important first
     timed: bool  # True for holds (plank), False for rep exercises
     guide: Mapping[str, str] = field(default_factory=dict)  # "setup", "checks", "targets"
+    # One-Euro landmark smoothing (min_cutoff_hz, beta) of the poses this checker judges, when it differs from
+    # the pipeline's (None: the pipeline's); see formcoach.engine.checker_smoothing.
+    landmark_smoothing: tuple[float, float] | None = None

@@ -278,11 +278,13 @@ def evaluate(root: Path, split: str = "all", model: str = DEFAULT_MODEL,
              smoothing: OneEuroConfig | None | object = PIPELINE) -> dict[str, Any]:
     """Score every labelled clip of ``split`` that has a ``model`` cache; no MediaPipe is run.
 
-    ``smoothing``: score the poses as this One-Euro config (None: no smoothing) would have smoothed
-    them, recovered from the caches by inverting the pipeline's own smoothing
-    (:func:`vision.smoothing.resmooth`); the default scores the caches as they are. Re-smoothing needs
-    caches made with today's pipeline settings (a stale cache raises ``ValueError``)."""
-    from .engine import AnalysisOptions
+    The caches hold the pipeline's stored poses; each checker judges them as the product does
+    (:func:`formcoach.engine.poses_for_checker`: re-smoothed where its exercise asks for its own smoothing).
+    ``smoothing``: instead judge every clip's poses as this One-Euro config (None: no smoothing) would have
+    smoothed them, recovered from the caches by inverting the pipeline's own smoothing
+    (:func:`vision.smoothing.resmooth`). Re-smoothing needs caches made with today's pipeline settings (a
+    stale cache raises ``ValueError``)."""
+    from .engine import AnalysisOptions, poses_for_checker
     from .recording import load_frames, load_meta
 
     labels = load_corpus_labels(root, split)
@@ -306,6 +308,8 @@ def evaluate(root: Path, split: str = "all", model: str = DEFAULT_MODEL,
         poses = load_frames(p)
         if smoothing is not PIPELINE:
             poses = resmooth(poses, made_with, smoothing)
+        else:
+            poses = poses_for_checker(poses, d["exercise"], made_with)
         results.append(score_corpus_clip(d, poses))
     ev = {"corpus": str(root), "split": split, "model": model, "clips": results, "missing": missing,
           "stale": stale, "tables": tables(results)}

@@ -10,6 +10,7 @@ Errors meant for the user are :class:`AnalysisError` (and ``vision``'s ``VideoEr
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +26,7 @@ from exercises.pose import PoseFrame
 from vision.annotate import CoachAnnotator, SkeletonAnnotator
 from vision.models import ModelError, resolve_model
 from vision.pose import PeopleCounter, PoseEstimator, PoseOptions, StillReader
-from vision.smoothing import OneEuroConfig, PoseSmoother
+from vision.smoothing import OneEuroConfig, PoseSmoother, resmooth
 from vision.source import VideoError, VideoFileSource, VideoInfo
 from vision.writer import H264Writer
 
@@ -52,11 +53,34 @@ def get_spec(exercise: str) -> ExerciseSpec:
     return get_exercise(exercise)
 
 
+def checker_smoothing(exercise: str | None, smoothing: OneEuroConfig | None) -> OneEuroConfig | None:
+    """The landmark smoothing of the poses ``exercise``'s checker judges: its spec's ``landmark_smoothing``
+    (min_cutoff_hz, beta; the other fields as ``smoothing``'s), or ``smoothing`` itself (the pipeline's, which
+    the stored and drawn poses get) when the spec names none, no exercise is known, or nothing is smoothed."""
+    if smoothing is None or exercise is None:
+        return smoothing
+    own = get_spec(exercise).landmark_smoothing
+    if own is None:
+        return smoothing
+    return dataclasses.replace(smoothing, min_cutoff_hz=float(own[0]), beta=float(own[1]))
+
+
+def poses_for_checker(poses: Sequence[PoseFrame], exercise: str,
+                      smoothed_with: OneEuroConfig | None) -> Sequence[PoseFrame]:
+    """Stored poses (smoothed with ``smoothed_with``, the pipeline's setting) as ``exercise``'s checker judges
+    them: the same poses, or re-smoothed from the recovered raw ones (:func:`vision.smoothing.resmooth`, exact)
+    with :func:`checker_smoothing`. Replays of stored poses (recognition, ``formcoach eval``) go through this,
+    so they judge what the live page and a given-exercise analysis judge."""
+    want = checker_smoothing(exercise, smoothed_with)
+    return poses if want == smoothed_with else resmooth(poses, smoothed_with, want)
+
+
 @dataclass(frozen=True)
 class AnalysisOptions:
     exercise: str | None = None  # None: recognise it from the poses
     pose: PoseOptions = field(default_factory=PoseOptions)
-    smoothing: OneEuroConfig | None = field(default_factory=OneEuroConfig)
+    smoothing: OneEuroConfig | None = field(default_factory=OneEuroConfig)  # of the stored and drawn poses; the
+    #   checker judges poses smoothed as its exercise asks (checker_smoothing), from the same raw ones
     checker_config: object | None = None  # the exercise's config dataclass; None = defaults
     max_side_px: int | None = 1280  # larger videos are scaled down while decoding
     people_check_interval_s: float | None = 2.0  # how often to look for a second person; None = never
@@ -65,7 +89,8 @@ class AnalysisOptions:
 class CoachPipeline:
     """Pose -> smoothing -> checker for one stream. Not thread-safe; one per stream.
 
-    ``process`` returns the (smoothed) pose and the checker's verdict (None without an exercise).
+    ``process`` returns the (smoothed) pose and the checker's verdict (None without an exercise); the checker
+    judges the raw pose smoothed as its exercise asks (:func:`checker_smoothing`).
     """
 
     def __init__(self, exercise: str | None = None, pose: PoseOptions | None = None,
@@ -77,15 +102,18 @@ class CoachPipeline:
         self._own_estimator = estimator is None
         self.estimator = estimator or PoseEstimator(pose)
         self.smoother = PoseSmoother(smoothing) if smoothing is not None else None
+        own = checker_smoothing(exercise, smoothing)
+        self._checker_smoother = PoseSmoother(own) if own != smoothing and own is not None else None
 
     def process(self, image_bgr: np.ndarray, timestamp_s: float) -> tuple[PoseFrame, FrameVerdict | None]:
         pose = self.estimator.process(image_bgr, timestamp_s)
         return self.process_pose(pose)
 
     def process_pose(self, pose: PoseFrame) -> tuple[PoseFrame, FrameVerdict | None]:
+        judged = self._checker_smoother(pose) if self._checker_smoother is not None else None
         if self.smoother is not None:
             pose = self.smoother(pose)
-        verdict = self.checker.update(pose) if self.checker is not None else None
+        verdict = self.checker.update(judged if judged is not None else pose) if self.checker is not None else None
         return pose, verdict
 
     def close(self) -> None:
@@ -99,11 +127,12 @@ class CoachPipeline:
         self.close()
 
 
-def run_checker(poses: Sequence[PoseFrame], exercise: str,
-                checker_config: object | None = None) -> tuple[ExerciseSummary, list[FrameVerdict]]:
-    """Replay recorded poses through a fresh checker."""
+def run_checker(poses: Sequence[PoseFrame], exercise: str, checker_config: object | None = None, *,
+                smoothed_with: OneEuroConfig | None) -> tuple[ExerciseSummary, list[FrameVerdict]]:
+    """Replay recorded poses (smoothed with ``smoothed_with``) through a fresh checker, as
+    :func:`poses_for_checker` gives them to it."""
     checker = get_spec(exercise).make_checker(checker_config)
-    verdicts = [checker.update(p) for p in poses]
+    verdicts = [checker.update(p) for p in poses_for_checker(poses, exercise, smoothed_with)]
     return checker.summary(), verdicts
 
 
@@ -253,6 +282,8 @@ class ReportBuilder:
         self.options = options
         self._smoother = PoseSmoother(options.smoothing) if options.smoothing is not None else None
         self._checker = get_spec(options.exercise).make_checker(options.checker_config) if options.exercise else None
+        own = checker_smoothing(options.exercise, options.smoothing)
+        self._checker_smoother = PoseSmoother(own) if own != options.smoothing and own is not None else None
         self.poses: list[PoseFrame] = []
         self.verdicts: list[FrameVerdict] = []
 
@@ -261,7 +292,8 @@ class ReportBuilder:
             pose = self._smoother(p) if self._smoother is not None else p
             self.poses.append(pose)
             if self._checker is not None:
-                self.verdicts.append(self._checker.update(pose))
+                judged = self._checker_smoother(p) if self._checker_smoother is not None else pose
+                self.verdicts.append(self._checker.update(judged))
 
     def finish(self, path: str | os.PathLike, info: VideoInfo, people: Sequence[tuple[float, int]],
                skipped_frames: int, model_name: str) -> Report:
@@ -281,7 +313,8 @@ class ReportBuilder:
             exercise = recognise_exercise(poses)
             source_kind = "recognised" if exercise else "none"
             if exercise:
-                summary, verdicts = run_checker(poses, exercise, options.checker_config)
+                summary, verdicts = run_checker(poses, exercise, options.checker_config,
+                                                smoothed_with=options.smoothing)
         else:
             summary, verdicts = self._checker.summary(), self.verdicts
         warnings = []

@@ -366,7 +366,7 @@ def aggregate(results: list[dict]) -> dict[str, Any]:
 
 
 def main(labels: str, json_out: str | None = None, model: str = DEFAULT_MODEL) -> int:
-    from formcoach.engine import AnalysisError
+    from formcoach.engine import AnalysisError, poses_for_checker
     from vision.source import VideoError
 
     clips = load_labels(labels)
@@ -378,7 +378,7 @@ def main(labels: str, json_out: str | None = None, model: str = DEFAULT_MODEL) -
             continue
         print(f"[{i}/{len(clips)}] {lab.name} ...", file=sys.stderr, flush=True)
         try:
-            poses = poses_for(lab.video, model)
+            poses = poses_for_checker(poses_for(lab.video, model), lab.exercise, pipeline_settings(model)[0].smoothing)
         except (VideoError, AnalysisError) as e:  # one unreadable clip must not stop the run
             print(f"[{i}/{len(clips)}] {lab.name}: skipped ({e})", file=sys.stderr)
             skipped.append(lab.name)

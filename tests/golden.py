@@ -17,6 +17,7 @@ from pathlib import Path
 
 from exercises.base import Severity
 from exercises.registry import get_exercise
+from formcoach.engine import AnalysisOptions, poses_for_checker
 from formcoach.recording import load_frames
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -36,7 +37,7 @@ def exercise_for(name: str) -> str:
 def observe(path: Path) -> dict:
     exercise = exercise_for(path.stem)
     checker = get_exercise(exercise).make_checker()
-    for frame in load_frames(path):
+    for frame in poses_for_checker(load_frames(path), exercise, AnalysisOptions().smoothing):  # as analyze judges
         checker.update(frame)
     s = checker.summary()
     return {

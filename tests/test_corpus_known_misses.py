@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from formcoach.corpus import cache_path, score_corpus_clip, status
+from formcoach.engine import AnalysisOptions, poses_for_checker
 from formcoach.recording import load_frames
 
 ROOT = Path(__file__).resolve().parents[1] / "corpus"
@@ -59,7 +60,8 @@ def _score(clip: str) -> dict:
     label = json.loads((ROOT / "labels" / f"{clip}.json").read_text())
     label["name"] = clip
     assert label["split"] == "train"
-    return score_corpus_clip(label, load_frames(cache_path(ROOT, "lite", clip)))
+    poses = load_frames(cache_path(ROOT, "lite", clip))
+    return score_corpus_clip(label, poses_for_checker(poses, label["exercise"], AnalysisOptions().smoothing))
 
 
 @pytest.mark.parametrize("clip", sorted(PINNED))

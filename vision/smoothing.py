@@ -24,7 +24,8 @@ class OneEuroConfig:
     ``beta``: how fast the cutoff rises with speed (per image-height/s; higher = less lag).
     ``d_cutoff_hz``: cutoff of the speed estimate. ``max_gap_s``: a longer gap resets the filter.
     Less smoothing (min_cutoff 2-3 Hz) found plank faults sooner on the corpus but moved the rep tempo
-    (rushing) calls: ``formcoach eval corpus --smoothing`` measures a choice (corpus/README.md).
+    (rushing) calls, so only the plank's checker judges its own lighter setting (``ExerciseSpec.landmark_smoothing``);
+    ``formcoach eval corpus --smoothing`` measures a choice (corpus/README.md).
     """
 
     min_cutoff_hz: float = 1.2
