@@ -309,7 +309,7 @@ def evaluate(root: Path, split: str = "all", model: str = DEFAULT_MODEL,
         if smoothing is not PIPELINE:
             poses = resmooth(poses, made_with, smoothing)
         else:
-            poses = poses_for_checker(poses, d["exercise"], made_with)
+            poses = list(poses_for_checker(poses, d["exercise"], made_with))
         results.append(score_corpus_clip(d, poses))
     ev = {"corpus": str(root), "split": split, "model": model, "clips": results, "missing": missing,
           "stale": stale, "tables": tables(results)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from exercises.pose import PoseFrame
 from vision.annotate import CoachAnnotator, SkeletonAnnotator
 from vision.models import ModelError, resolve_model
 from vision.pose import PeopleCounter, PoseEstimator, PoseOptions, StillReader
-from vision.smoothing import OneEuroConfig, PoseSmoother, resmooth
+from vision.smoothing import OneEuroConfig, PoseSmoother, iter_resmooth
 from vision.source import VideoError, VideoFileSource, VideoInfo
 from vision.writer import H264Writer
 
@@ -66,13 +66,14 @@ def checker_smoothing(exercise: str | None, smoothing: OneEuroConfig | None) -> 
 
 
 def poses_for_checker(poses: Sequence[PoseFrame], exercise: str,
-                      smoothed_with: OneEuroConfig | None) -> Sequence[PoseFrame]:
+                      smoothed_with: OneEuroConfig | None) -> Iterable[PoseFrame]:
     """Stored poses (smoothed with ``smoothed_with``, the pipeline's setting) as ``exercise``'s checker judges
-    them: the same poses, or re-smoothed from the recovered raw ones (:func:`vision.smoothing.resmooth`, exact)
-    with :func:`checker_smoothing`. Replays of stored poses (recognition, ``formcoach eval``) go through this,
-    so they judge what the live page and a given-exercise analysis judge."""
+    them, in order: the same poses, or re-smoothed one at a time from the recovered raw ones
+    (:func:`vision.smoothing.iter_resmooth`, exact) with :func:`checker_smoothing`. Replays of stored poses
+    (recognition, ``formcoach eval``) go through this, so they judge what the live page and a given-exercise
+    analysis judge."""
     want = checker_smoothing(exercise, smoothed_with)
-    return poses if want == smoothed_with else resmooth(poses, smoothed_with, want)
+    return poses if want == smoothed_with else iter_resmooth(poses, smoothed_with, want)
 
 
 @dataclass(frozen=True)

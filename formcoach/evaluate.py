@@ -378,7 +378,8 @@ def main(labels: str, json_out: str | None = None, model: str = DEFAULT_MODEL) -
             continue
         print(f"[{i}/{len(clips)}] {lab.name} ...", file=sys.stderr, flush=True)
         try:
-            poses = poses_for_checker(poses_for(lab.video, model), lab.exercise, pipeline_settings(model)[0].smoothing)
+            poses = list(poses_for_checker(poses_for(lab.video, model), lab.exercise,
+                                           pipeline_settings(model)[0].smoothing))
         except (VideoError, AnalysisError) as e:  # one unreadable clip must not stop the run
             print(f"[{i}/{len(clips)}] {lab.name}: skipped ({e})", file=sys.stderr)
             skipped.append(lab.name)

@@ -61,7 +61,7 @@ def _score(clip: str) -> dict:
     label["name"] = clip
     assert label["split"] == "train"
     poses = load_frames(cache_path(ROOT, "lite", clip))
-    return score_corpus_clip(label, poses_for_checker(poses, label["exercise"], AnalysisOptions().smoothing))
+    return score_corpus_clip(label, list(poses_for_checker(poses, label["exercise"], AnalysisOptions().smoothing)))
 
 
 @pytest.mark.parametrize("clip", sorted(PINNED))

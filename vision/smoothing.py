@@ -10,7 +10,7 @@ Coordinates are filtered in units of image height, so the defaults do not depend
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,12 +144,19 @@ class PoseSmoother:
         return frame.with_xy(xy, world)
 
 
-def resmooth(frames: Sequence[PoseFrame], made_with: OneEuroConfig | None,
-             config: OneEuroConfig | None) -> list[PoseFrame]:
+def iter_resmooth(frames: Iterable[PoseFrame], made_with: OneEuroConfig | None,
+                  config: OneEuroConfig | None) -> Iterator[PoseFrame]:
     """Poses smoothed with ``made_with`` (in time order; None: not smoothed), as smoothing with ``config``
-    would have given them (None: no smoothing): the raw poses are recovered by inverting ``made_with``,
-    then smoothed again."""
+    would have given them (None: no smoothing), one at a time: each raw pose is recovered by inverting
+    ``made_with``, then smoothed again."""
     undo = PoseSmoother(made_with) if made_with is not None else None
     redo = PoseSmoother(config) if config is not None else None
-    raw = [undo.invert(f) for f in frames] if undo is not None else list(frames)
-    return [redo(f) for f in raw] if redo is not None else raw
+    for f in frames:
+        raw = undo.invert(f) if undo is not None else f
+        yield redo(raw) if redo is not None else raw
+
+
+def resmooth(frames: Iterable[PoseFrame], made_with: OneEuroConfig | None,
+             config: OneEuroConfig | None) -> list[PoseFrame]:
+    """:func:`iter_resmooth` as a list."""
+    return list(iter_resmooth(frames, made_with, config))
