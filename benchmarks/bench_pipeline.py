@@ -35,11 +35,12 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from formcoach.engine import own_smoother  # noqa: E402
 from vision.annotate import CoachAnnotator, SkeletonAnnotator  # noqa: E402
 from vision.models import resolve_model  # noqa: E402
 from vision.offline import keep_offline  # noqa: E402
 from vision.pose import PoseEstimator, PoseOptions  # noqa: E402
-from vision.smoothing import PoseSmoother  # noqa: E402
+from vision.smoothing import OneEuroConfig, PoseSmoother  # noqa: E402
 from vision.source import VideoFileSource  # noqa: E402
 from vision.writer import H264Writer  # noqa: E402
 
@@ -88,6 +89,7 @@ def time_stages(video: Path, model: str, exercise: str | None, passes: int) -> d
     raw = raw_landmarker(model)
     est = PoseEstimator(PoseOptions(model=model))
     smoother, checker = PoseSmoother(), make_checker(exercise)
+    own = own_smoother(exercise, OneEuroConfig()) if checker else None  # the plank judges its own smoothing
     skel, coach = SkeletonAnnotator(), CoachAnnotator()
     tmp = Path(tempfile.mkdtemp()) / "bench.mp4"
     writer = H264Writer(tmp)
@@ -113,9 +115,10 @@ def time_stages(video: Path, model: str, exercise: str | None, passes: int) -> d
             t1 = pc()
             pose = est.process(frame.image, ts)
             t2 = pc()
+            judged = own(pose) if own is not None else None
             pose = smoother(pose)
             t3 = pc()
-            verdict = checker.update(pose) if checker else None
+            verdict = checker.update(judged if judged is not None else pose) if checker else None
             t4 = pc()
             img = frame.image.copy()
             skel.annotate(img, pose)

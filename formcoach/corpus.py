@@ -282,8 +282,8 @@ def evaluate(root: Path, split: str = "all", model: str = DEFAULT_MODEL,
     (:func:`formcoach.engine.poses_for_checker`: re-smoothed where its exercise asks for its own smoothing).
     ``smoothing``: instead judge every clip's poses as this One-Euro config (None: no smoothing) would have
     smoothed them, recovered from the caches by inverting the pipeline's own smoothing
-    (:func:`vision.smoothing.resmooth`). Re-smoothing needs caches made with today's pipeline settings (a
-    stale cache raises ``ValueError``)."""
+    (:func:`vision.smoothing.resmooth`). Re-smoothing needs caches whose settings name today's smoothing
+    (another raises ``ValueError`` with ``smoothing``; by default it is scored as stored, and listed as stale)."""
     from .engine import AnalysisOptions, poses_for_checker
     from .recording import load_frames, load_meta
 
@@ -301,14 +301,17 @@ def evaluate(root: Path, split: str = "all", model: str = DEFAULT_MODEL,
         if not p.is_file():
             missing.append(d["name"])
             continue
-        if current is not None and load_meta(p).get("settings") != current:
-            if smoothing is not PIPELINE:
-                raise ValueError(f"{p}: made with other pipeline settings; re-smoothing needs today's caches")
+        made = str(load_meta(p).get("settings"))
+        if current is not None and made != current:
             stale.append(d["name"])
+        # Undoing the pipeline's smoothing needs a cache that names it (today's settings string does).
+        invertible = made_with is None or repr(made_with) in made
+        if smoothing is not PIPELINE and not invertible:
+            raise ValueError(f"{p}: not made with today's landmark smoothing; re-smoothing needs today's caches")
         poses = load_frames(p)
         if smoothing is not PIPELINE:
             poses = resmooth(poses, made_with, smoothing)
-        else:
+        elif invertible:
             poses = list(poses_for_checker(poses, d["exercise"], made_with))
         results.append(score_corpus_clip(d, poses))
     ev = {"corpus": str(root), "split": split, "model": model, "clips": results, "missing": missing,

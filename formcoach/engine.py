@@ -65,6 +65,13 @@ def checker_smoothing(exercise: str | None, smoothing: OneEuroConfig | None) -> 
     return dataclasses.replace(smoothing, min_cutoff_hz=float(own[0]), beta=float(own[1]))
 
 
+def own_smoother(exercise: str | None, smoothing: OneEuroConfig | None) -> PoseSmoother | None:
+    """A smoother of the raw poses for ``exercise``'s checker when it judges another smoothing than the
+    pipeline's ``smoothing`` (:func:`checker_smoothing`); None when it judges the stored poses themselves."""
+    own = checker_smoothing(exercise, smoothing)
+    return PoseSmoother(own) if own is not None and own != smoothing else None
+
+
 def poses_for_checker(poses: Sequence[PoseFrame], exercise: str,
                       smoothed_with: OneEuroConfig | None) -> Iterable[PoseFrame]:
     """Stored poses (smoothed with ``smoothed_with``, the pipeline's setting) as ``exercise``'s checker judges
@@ -103,8 +110,7 @@ class CoachPipeline:
         self._own_estimator = estimator is None
         self.estimator = estimator or PoseEstimator(pose)
         self.smoother = PoseSmoother(smoothing) if smoothing is not None else None
-        own = checker_smoothing(exercise, smoothing)
-        self._checker_smoother = PoseSmoother(own) if own != smoothing and own is not None else None
+        self._checker_smoother = own_smoother(exercise, smoothing)
 
     def process(self, image_bgr: np.ndarray, timestamp_s: float) -> tuple[PoseFrame, FrameVerdict | None]:
         pose = self.estimator.process(image_bgr, timestamp_s)
@@ -272,6 +278,18 @@ def iter_poses(frames, models: PoseModels, options: AnalysisOptions, people: lis
             progress(min(kept / total, 0.99), "Finding the pose")
 
 
+class _Judging:
+    """One checker fed each raw pose smoothed as its exercise asks (:func:`checker_smoothing`)."""
+
+    def __init__(self, exercise: str, options: AnalysisOptions) -> None:
+        self.checker = get_spec(exercise).make_checker(options.checker_config)
+        self._smoother = own_smoother(exercise, options.smoothing)
+        self.verdicts: list[FrameVerdict] = []
+
+    def add(self, raw: PoseFrame, stored: PoseFrame) -> None:
+        self.verdicts.append(self.checker.update(self._smoother(raw) if self._smoother is not None else stored))
+
+
 class ReportBuilder:
     """:func:`build_report` in steps: :meth:`add` raw poses in time order as they come, then :meth:`finish`.
 
@@ -280,21 +298,28 @@ class ReportBuilder:
     the rest. Adding everything at once and finishing is :func:`build_report`: the same report."""
 
     def __init__(self, options: AnalysisOptions) -> None:
+        from exercises.registry import exercise_names
+
         self.options = options
         self._smoother = PoseSmoother(options.smoothing) if options.smoothing is not None else None
-        self._checker = get_spec(options.exercise).make_checker(options.checker_config) if options.exercise else None
-        own = checker_smoothing(options.exercise, options.smoothing)
-        self._checker_smoother = PoseSmoother(own) if own != options.smoothing and own is not None else None
         self.poses: list[PoseFrame] = []
-        self.verdicts: list[FrameVerdict] = []
+        # The given exercise's checker; or, while the exercise is still to be recognised, the checkers that judge
+        # their own smoothing (checker_smoothing), run alongside on the raw poses so a recognised one needs no
+        # re-smoothing of stored poses (that inversion is exact only for movement the filter maps one-to-one).
+        if options.exercise:
+            names = [options.exercise]
+        elif options.checker_config is None:
+            names = [n for n in exercise_names() if checker_smoothing(n, options.smoothing) != options.smoothing]
+        else:
+            names = []
+        self._judging = {n: _Judging(n, options) for n in names}
 
     def add(self, raw_poses: Sequence[PoseFrame]) -> None:
         for p in raw_poses:
             pose = self._smoother(p) if self._smoother is not None else p
             self.poses.append(pose)
-            if self._checker is not None:
-                judged = self._checker_smoother(p) if self._checker_smoother is not None else pose
-                self.verdicts.append(self._checker.update(judged))
+            for j in self._judging.values():
+                j.add(p, pose)
 
     def finish(self, path: str | os.PathLike, info: VideoInfo, people: Sequence[tuple[float, int]],
                skipped_frames: int, model_name: str) -> Report:
@@ -313,11 +338,12 @@ class ReportBuilder:
         if exercise is None:
             exercise = recognise_exercise(poses)
             source_kind = "recognised" if exercise else "none"
-            if exercise:
-                summary, verdicts = run_checker(poses, exercise, options.checker_config,
-                                                smoothed_with=options.smoothing)
-        else:
-            summary, verdicts = self._checker.summary(), self.verdicts
+        if exercise in self._judging:
+            judged = self._judging[exercise]
+            summary, verdicts = judged.checker.summary(), judged.verdicts
+        elif exercise:  # recognised, and its checker judges the stored poses' smoothing
+            summary, verdicts = run_checker(poses, exercise, options.checker_config,
+                                            smoothed_with=options.smoothing)
         warnings = []
         if detected < 0.5 * len(poses):
             warnings.append(f"person found in only {detected} of {len(poses)} frames")

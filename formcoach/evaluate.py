@@ -28,6 +28,7 @@ import json
 import math
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -227,11 +228,13 @@ def fault_status(f: dict) -> str:
     return "missed"
 
 
-def score_clip(label: ClipLabel, poses: list[PoseFrame]) -> dict[str, Any]:
+def score_clip(label: ClipLabel, poses: list[PoseFrame], judged: Iterable[PoseFrame] | None = None) -> dict[str, Any]:
+    """Score a clip: ``poses`` as the pipeline stores them (recognition reads these), ``judged`` as the checker
+    judges them (:func:`formcoach.engine.poses_for_checker`; default: ``poses``)."""
     from exercises.registry import get_exercise
 
     checker = get_exercise(label.exercise).make_checker()
-    verdicts = [checker.update(p) for p in poses]
+    verdicts = [checker.update(p) for p in (poses if judged is None else judged)]
     summary = checker.summary()
     steps = _frame_steps(verdicts)
     from exercises.recognize import guess_exercise
@@ -378,13 +381,13 @@ def main(labels: str, json_out: str | None = None, model: str = DEFAULT_MODEL) -
             continue
         print(f"[{i}/{len(clips)}] {lab.name} ...", file=sys.stderr, flush=True)
         try:
-            poses = list(poses_for_checker(poses_for(lab.video, model), lab.exercise,
-                                           pipeline_settings(model)[0].smoothing))
+            poses = poses_for(lab.video, model)
         except (VideoError, AnalysisError) as e:  # one unreadable clip must not stop the run
             print(f"[{i}/{len(clips)}] {lab.name}: skipped ({e})", file=sys.stderr)
             skipped.append(lab.name)
             continue
-        results.append(score_clip(lab, poses))
+        judged = poses_for_checker(poses, lab.exercise, pipeline_settings(model)[0].smoothing)
+        results.append(score_clip(lab, poses, judged))
     print(format_table(results))
     agg = aggregate(results)
     agg["skipped"] = skipped

@@ -85,8 +85,11 @@ class OneEuroFilter:
         """The input ``x`` that ``self(x, t)`` turns into ``y``, and the state advanced as ``self(x, t)`` would.
 
         Feeding a filter's outputs in order through ``invert`` of a fresh filter with the same config gives
-        back its inputs (to ~1e-9 of the coordinates' units): stored smoothed poses can be re-smoothed with
-        another config. Solved per row by a damped fixed-point iteration on ``x = (y - (1 - a(x)) x_prev) / a(x)``."""
+        back its inputs (to ~1e-9 of the coordinates' units) where the filter maps inputs to outputs one-to-one:
+        stored smoothed poses can be re-smoothed with another config (``formcoach eval``). A point jumping faster
+        than about 1.8 image heights a second (defaults, 30 fps) can have several inputs with one output, and
+        then another one may come back. Solved per row by a damped fixed-point iteration on
+        ``x = (y - (1 - a(x)) x_prev) / a(x)``."""
         y = np.asarray(y, dtype=np.float64)
         c = self.config
         if self._x is None or self._t is None or not (0 < t - self._t <= c.max_gap_s) or self._x.shape != y.shape:
