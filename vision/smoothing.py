@@ -69,16 +69,16 @@ class OneEuroFilter:
         fresh = ~np.isfinite(self._x).all(axis=1)  # rows that were missing restart from x
         dx = (x - self._x) / dt
         dx[fresh] = 0.0
-        a_d = _alpha(c.d_cutoff_hz, dt)
+        a_d = 1.0 / (1.0 + 1.0 / (2.0 * math.pi * c.d_cutoff_hz) / dt)  # _alpha on a scalar
         dx_hat = a_d * dx + (1 - a_d) * self._dx
-        speed = np.linalg.norm(dx_hat, axis=1, keepdims=True)
+        speed = np.sqrt((dx_hat * dx_hat).sum(axis=1, keepdims=True))  # the row norms
         a = _alpha(c.min_cutoff_hz + c.beta * speed, dt)
         out = a * x + (1 - a) * self._x
         out[fresh] = x[fresh]
         missing = ~np.isfinite(x).all(axis=1)
         out[missing] = np.nan
-        dx_hat[missing | fresh] = 0.0
-        self._x, self._dx = out, np.nan_to_num(dx_hat)
+        dx_hat[missing | fresh] = 0.0  # every non-finite row of dx_hat is one of these
+        self._x, self._dx = out, dx_hat
         return out.copy()
 
     def invert(self, y: np.ndarray, t: float) -> np.ndarray:
