@@ -76,9 +76,9 @@ def poses_for_checker(poses: Sequence[PoseFrame], exercise: str,
                       smoothed_with: OneEuroConfig | None) -> Iterable[PoseFrame]:
     """Stored poses (smoothed with ``smoothed_with``, the pipeline's setting) as ``exercise``'s checker judges
     them, in order: the same poses, or re-smoothed one at a time from the recovered raw ones
-    (:func:`vision.smoothing.iter_resmooth`, exact) with :func:`checker_smoothing`. Replays of stored poses
-    (recognition, ``formcoach eval``) go through this, so they judge what the live page and a given-exercise
-    analysis judge."""
+    (:func:`vision.smoothing.iter_resmooth`; exact where the filter maps raw to smoothed one-to-one) with
+    :func:`checker_smoothing`. For replays of stored poses (``formcoach eval``, goldens); an analysis judges the
+    raw poses directly (:class:`ReportBuilder`, :class:`CoachPipeline`)."""
     want = checker_smoothing(exercise, smoothed_with)
     return poses if want == smoothed_with else iter_resmooth(poses, smoothed_with, want)
 

@@ -373,6 +373,7 @@ def main(labels: str, json_out: str | None = None, model: str = DEFAULT_MODEL) -
     from vision.source import VideoError
 
     clips = load_labels(labels)
+    smoothed_with = pipeline_settings(model)[0].smoothing
     results: list[dict] = []
     skipped: list[str] = []
     for i, lab in enumerate(clips, 1):
@@ -386,7 +387,7 @@ def main(labels: str, json_out: str | None = None, model: str = DEFAULT_MODEL) -
             print(f"[{i}/{len(clips)}] {lab.name}: skipped ({e})", file=sys.stderr)
             skipped.append(lab.name)
             continue
-        judged = poses_for_checker(poses, lab.exercise, pipeline_settings(model)[0].smoothing)
+        judged = poses_for_checker(poses, lab.exercise, smoothed_with)
         results.append(score_clip(lab, poses, judged))
     print(format_table(results))
     agg = aggregate(results)
