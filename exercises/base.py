@@ -35,6 +35,7 @@ class FaultCode(enum.StrEnum):
     HIP_PIKE = "hip_pike"
     HEAD_DROP = "head_drop"
     LOW_BACK_ARCH = "low_back_arch"  # dead bug
+    BREATH_HOLDING = "breath_holding"  # dead bug; never measured (no pose landmark shows breathing)
     HIP_ROTATION = "hip_rotation"  # bird-dog
     LEG_TOO_HIGH = "leg_too_high"
     BACK_SAG = "back_sag"

@@ -47,7 +47,7 @@ EXERCISES: dict[str, ExerciseSpec] = {
         key_metrics=("extension_frac", "arch_deg", "leg_elevation_deg"), timed=False,
         guide={
             "views": _VIEWS.format(side="reps per side, holds, rushing and your lowest leg angle; the lower-back "
-                                        "arch is not checked from any view."),
+                                        "arch and holding the breath are not checked from any view."),
             "setup": _SIDE_SETUP + " Lie on your back with hips and knees at 90 degrees and arms to the ceiling.",
             "checks": ("Reps per side (named by the moving leg): opposite arm and leg reach out and return, "
                        "alternating sides (when the pose model draws the arm and leg of one side both reaching, the "
@@ -55,13 +55,15 @@ EXERCISES: dict[str, ExerciseSpec] = {
                        "(the time the limbs stay still at full reach), rushing, and reaches that stop short. "
                        "Each rep records your lowest controlled "
                        "leg angle as progress: a low leg with a flat back is correct, harder form, never a fault. "
-                       "Lower-back arching is NOT checked (see below)."),
+                       "Lower-back arching and holding the breath are NOT checked (see below)."),
             "targets": ("Slow: about 4 s out, hold 2 s, 4 s back. Keep the lower back gently on the floor and stop "
                         "before it arches. 10 per side, breathing steadily. " + _FEEDBACK_NOTE),
             "limits": ("Lower-back arch: not checked from any camera placement. The pose model has no points along "
                        "your spine, and the thigh-angle proxy for an arch gave false alarms on new bodies, camera "
                        "placements and real clean dead bugs, so the report lists it as not checked rather than "
-                       "guess. A hand under your lower back is the check: stop lowering before it lifts."),
+                       "guess. A hand under your lower back is the check: stop lowering before it lifts. Holding "
+                       "the breath: not checked either (the pose model sees joints, not breathing); breathe out as "
+                       "you reach, in as you come back."),
         }),
     "bird_dog": ExerciseSpec(
         name="bird_dog", display_name="Bird-dog", make_checker=lambda config=None: BirdDogChecker(config),

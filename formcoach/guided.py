@@ -54,6 +54,7 @@ FAULT_WORDS = {
     "low_back_arch": "lower back arching", "leg_drop": "leg dropping too low", "rushing": "moving too fast",
     "incomplete_extension": "reach not complete", "hip_rotation": "hips rotating",
     "leg_too_high": "leg above hip level", "back_sag": "back sagging", "back_arch": "back rounding",
+    "breath_holding": "holding the breath",
 }
 
 WORK_ON = {  # the one thing to work on next time, by the fault seen most often

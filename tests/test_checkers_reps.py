@@ -73,6 +73,19 @@ def test_dead_bug_arch_is_reported_not_checked_by_default():
     assert "low_back_arch" not in s.seconds_lost_by_fault
 
 
+def test_dead_bug_lists_breath_holding_as_never_checked_even_with_the_arch_check_on():
+    # A clinical dead-bug fault no landmark shows: every rep and the summary say so, with the reason.
+    from formcoach.guided import fault_words
+
+    for config, arch_listed in ((DeadBugConfig(), True), (DeadBugConfig(check_arch=True), False)):
+        _, s = run(DeadBugChecker(config), lambda t: dead_bug_frame(t, *SCHED(t), leg_elev_deg=40.0))
+        assert s.reps and all("breath_holding" in r.unchecked for r in s.reps)
+        assert all(("low_back_arch" in r.unchecked) is arch_listed for r in s.reps)
+        assert "breathing" in s.extra["not_checked"]["breath_holding"]
+        assert ("low_back_arch" in s.extra["not_checked"]) is arch_listed
+    assert fault_words("breath_holding") == "holding the breath"
+
+
 def test_dead_bug_arch_seen_as_the_supporting_thigh_carried_toward_the_feet():
     def fn(t):
         side, e = SCHED(t)
