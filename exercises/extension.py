@@ -13,7 +13,11 @@ means the far leg is the moving one.
 Sometimes the pose model contradicts itself: the arm and the leg of one side both drawn out while the
 other arm rests (it copied the far limb onto the near one, and whether it copied the leg or the arm
 cannot be told from the frame). A rep that reads so over ``SIDE_CONFLICT_SHARE`` of its frames is named
-the side after the previous complete rep's: the exercises are done alternating sides.
+the side after the previous complete rep's: the exercises are done alternating sides. When that name differs
+from the side the rep machine tracked, its phases were timed on the other side's limbs, so the rep's tempo is
+not judged (it says so). Corpus validation, dead bug from camera k05: two clean 1.2 s returns read 0.17-0.20 s
+as the legs' labels swapped back mid-return, and were called rushing; train has no rep named against its
+tracked side, so the rule (no parameter) could not be tried there.
 """
 
 from __future__ import annotations
@@ -255,7 +259,11 @@ class ExtensionChecker:
         faults: list[Fault] = [f for track in core.tracks.values() for f in track.faults_between(ev.start_s, ev.end_s)]
         extend_s = (ev.full_s - ev.start_s) if ev.full_s is not None else None
         return_s = (ev.end_s - ev.leave_full_s) if ev.leave_full_s is not None else None
-        tempo_seen = ev.tempo_seen(c.reps)
+        side = self._rep_side(ev)
+        # The rep machine timed the limbs of the side it tracked (the vote's); when the rep is named the other
+        # side (the pose model mixed the limbs up), those phases are another limb's: tempo is not judged.
+        mixed_up = side != ev.side
+        tempo_seen = ev.tempo_seen(c.reps) and not mixed_up
         rushed = [p for p in (extend_s, return_s) if tempo_seen and p is not None and p < c.reps.min_phase_s]
         if rushed:
             faults.append(Fault(FaultCode.RUSHING, 0.0, ev.start_s, ev.end_s))
@@ -286,7 +294,9 @@ class ExtensionChecker:
         if hidden:
             coaching += " Not checked, hidden from the camera: " + ", ".join(
                 UNCHECKED_WHAT.get(code, code.replace("_", " ")) for code in hidden) + "."
-        if not tempo_seen:
+        if mixed_up:
+            coaching += " Tempo not checked: the pose model mixed up your left and right limbs during this rep."
+        elif not tempo_seen:
             coaching += (" Tempo not checked: the video stalled during this rep."
                          if not ev.frame_step_s > c.reps.max_tempo_step_s else
                          f" Tempo not checked: {1 / ev.frame_step_s:.0f} frames a second "
@@ -298,7 +308,6 @@ class ExtensionChecker:
             vals = sorted(self._hold_progress)
             pct = getattr(c, "lowest_leg_percentile", 10.0)
             lowest = round(float(vals[int(pct / 100.0 * (len(vals) - 1))]), 1)
-        side = self._rep_side(ev)
         rec = RepRecord(side=side, start_s=ev.start_s, end_s=ev.end_s, hold_s=ev.hold_s,
                         faults=tuple(sorted(faults, key=lambda f: f.start_s)), verdict=verdict, coaching=coaching,
                         unchecked=unchecked, lowest_leg_deg=lowest)

@@ -127,6 +127,27 @@ def test_dead_bug_far_leg_drawn_on_the_near_leg_still_counts_the_far_side():
     assert dict(s.reps_by_side) == {"left": 2, "right": 2}
 
 
+def test_a_rep_whose_limbs_were_mixed_up_is_not_timed_from_the_other_sides_limbs():
+    # Far-leg reps (left) drawn on the near leg through reach and hold; the legs' labels swap back early in the
+    # slow (1.5 s) return, so the tracked near leg "drops" in one frame. Corpus validation (dead bug, k05) called
+    # two such clean reps rushing. The rep is named by the alternation rule; its tempo is "not checked".
+    sides = ("right", "left", "right", "left")  # right = near in the synthetic view
+    sched = rep_schedule(sides)
+    returning_from = {1.0 + 6.0 * k + 3.5 for k in range(4)}
+
+    def frame(t):
+        side, e = sched(t)
+        f = dead_bug_frame(t, side, e, leg_elev_deg=10.0)
+        back = any(t >= r for r in returning_from if t - r < 2.0) and e < 0.9
+        return swap_legs(f) if side == "left" and not back else f
+    _, s = run(DeadBugChecker(), frame)
+    assert [r.side for r in s.reps] == list(sides)
+    for r in s.reps:
+        far = r.side == "left"
+        assert not any(f.type == "rushing" for f in r.faults), r
+        assert ("rushing" in r.unchecked) is far and ("mixed up" in r.coaching) is far, r.coaching
+
+
 @pytest.mark.parametrize("make, frame", [(DeadBugChecker, dead_bug_frame), (BirdDogChecker, bird_dog_frame)])
 def test_a_set_on_one_side_is_not_forced_to_alternate(make, frame):
     # The alternation rule above applies only to contradictory reps: clear reps keep their own side.
