@@ -110,6 +110,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                      + (f" (lowest leg {r['lowest_leg_deg']:.0f} deg)" if r.get("lowest_leg_deg") is not None else "")
                      for i, r in enumerate(d["reps"])]
     brief["cues"] = [f"{c['t_s']:.1f}s {c['code']}: {c['message']}" for c in d["cues"]]
+    brief["not_checked"] = list((d["extra"] or {}).get("not_checked", {}).values())  # each with why and what to do
+    brief["safety"] = d["safety"]
     print(json.dumps(brief, indent=1))
     return 0
 

@@ -101,10 +101,14 @@ def test_brief_lists_each_rep_with_its_verdict_and_what_was_not_checked(tmp_path
     video = ROOT / "sample_videos" / "bird_dog_leg_high.mp4"  # R L R, the last right rep lifts the leg 20 deg
     r = run_cli("analyze", video, "--exercise", "bird_dog", "-q")
     assert r.returncode == 0, r.stderr
-    reps = json.loads(r.stdout)["reps"]
+    brief = json.loads(r.stdout)
+    reps = brief["reps"]
     assert [line.split()[1] for line in reps] == ["right", "left", "right"]
     assert "fault: Lift the leg only to hip height" in reps[2]
     assert "good:" in reps[0] and "Not checked" not in reps[0]
+    # What the exercise never checks is said once for the set, with why (the per-rep lines stay short).
+    assert [line.split(":")[0] for line in brief["not_checked"]] == ["Hips level (no rotation)", "Back sagging"]
+    assert "does not diagnose" in brief["safety"]
 
 
 @pytest.mark.parametrize("flags", [
