@@ -32,7 +32,10 @@ Metrics (degrees unless named otherwise, NaN when not measurable):
   train holds still read 13-20 deg (world) after the baseline. From the feet end (-90 / -70 deg, five
   rendered clips, train bodies) the true hip line follows 80-100 % of the roll, but MediaPipe swaps
   person-left and -right there in 20-92 % of frames on two of three bodies and clean holds read up to
-  9-50 deg: no camera placement makes this check reliable yet.
+  9-50 deg: no camera placement makes this check reliable yet. Re-probed 6 Dec 2026 with a reading that does
+  not care about person-left/right labels (the image tilt of the hip line, signed by which image side's knee is
+  raised), two renders at -90 and -80 deg: a 10 deg roll read 6.7 (clean +2.0), but on the other body a clean
+  rep read +8.5 and a 20 deg roll 0.4 +/- 17, as MediaPipe drew the raised knee on the wrong side.
 * Lumbar sag / arch: no landmark lies between hips and shoulders. A sag tilts the pelvis, which
   lifts the raised leg (``leg_too_high``); ``back_sag`` / ``back_arch`` only see a gross change of
   the shoulder-hip line (10 deg) and found none of the corpus's 5-20 deg sags, so by default

@@ -26,7 +26,13 @@ Metrics (degrees unless named otherwise, NaN when not measurable):
   seen. On the calibration corpus (validation) the proxy cued 11.6 s of clean time and missed an 18 deg
   arch, and it cued clean real dead bugs, so by default (``check_arch=False``) the arch is **not
   checked**: every rep lists ``low_back_arch`` as unchecked and the summary says why
-  (``NOT_CHECKED``). The metric is still computed and charted.
+  (``NOT_CHECKED``). The metric is still computed and charted. A silhouette probe (6 Dec 2026, MediaPipe's
+  segmentation mask, all 18 corpus arch/clean dead-bug clips re-rendered): the gap under the low back (the mask's
+  floor-side contour against a ruler laid under the trunk) rises ~0.2-0.3 % of shoulder-hip length per degree
+  of arch (2-3 px at 10 deg); 12-25 deg arches all read >= 2.5 %, but clean reps with the near leg out read up
+  to 2.1 % and 10 deg arches 0.5-2.5 %, so no threshold separates 10 deg from clean even on train; on the real
+  clean dead bug the near arm lying on the mat is the floor-side contour, and moving it read up to 7.3 % (a
+  25 deg arch). Not used: it needs real footage with and without an arch first.
 * Holding the breath (the seeds' third dead-bug fault) shows in no landmark: always listed as not checked.
 * ``arm_reach_deg``: largest shoulder angle (hip-shoulder-wrist) of either arm, 90 = to the
   ceiling, ~170 = overhead.
