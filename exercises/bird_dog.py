@@ -40,6 +40,11 @@ Metrics (degrees unless named otherwise, NaN when not measurable):
   lifts the raised leg (``leg_too_high``); ``back_sag`` / ``back_arch`` only see a gross change of
   the shoulder-hip line (10 deg) and found none of the corpus's 5-20 deg sags, so by default
   (``check_back=False``) they are **not checked** either.
+  A silhouette probe (6 Dec 2026, MediaPipe's segmentation mask, 15 corpus clips and the 3 real clean
+  bird-dogs): the back line (the mask's upper contour between shoulder and hip) dips 5-9 px in a 20 deg sag,
+  but lifting the arm and leg moves the same contour by -3.8..+3.6 % of shoulder-hip length against rest (by
+  side and camera), so at no false alarm on train only the 20 deg sags were caught (2 of 6 >= 10 deg; 1 of 3
+  on validation), and real clean holds read +1.4..+3.0 %, like rendered 10-15 deg sags. Not used.
 """
 
 from __future__ import annotations
