@@ -49,6 +49,7 @@ class SessionData:
     planned: Step | None
     plan_note: str
     warnings: list[str] = field(default_factory=list)
+    not_checked: list[str] = field(default_factory=list)  # what the checker never judges, each with why
 
     @property
     def title(self) -> str:
@@ -89,8 +90,10 @@ def _session_data(h: History, row: SessionRow, plan: Plan | None, facts, cks) ->
             note = f"before the plan started ({plan.start_date})"
         else:
             note = "this exercise is not in the plan"
+    not_checked = (details.get("extra") or {}).get("not_checked") or {}
     return SessionData(row, d, h.reps(row.id), h.faults(row.id), h.keyframes(row.id), series, planned, note,
-                       list(details.get("warnings") or []))
+                       list(details.get("warnings") or []),
+                       [str(v) for v in not_checked.values()] if isinstance(not_checked, dict) else [])
 
 
 def collect_session(h: History, session_id: int) -> ReportData:
@@ -306,6 +309,8 @@ def _pdf_session(pdf, s: SessionData, heading, para, table) -> None:
     para(f"Done: {_done(r)}; {r.cant_judge_s:.0f} s could not be judged from the view")
     for w in s.warnings:
         para(f"Note: {w}", "I")
+    for why in s.not_checked:
+        para(why, "I")
     t, metrics = _chart_lines(s)
     heading("Key angles over time", 10)
     scaled = _scale(t, metrics, 170.0, 42.0)
@@ -419,6 +424,7 @@ def render_html(data: ReportData) -> str:
             out.append(f"<p class='stop'>{e(advice)}</p>")
         out.append(f"<h3>Plan vs done</h3><p>Planned: {e(s.planned.label() if s.planned else '-')} "
                    f"({e(s.plan_note)})<br>Done: {e(_done(r))}</p>")
+        out.extend(f"<p><i>{e(text)}</i></p>" for text in [f"Note: {w}" for w in s.warnings] + s.not_checked)
         out.append("<h3>Key angles over time</h3>" + _svg_chart(s))
         out.append("<h3>Key frames</h3>")
         if not s.keyframes:

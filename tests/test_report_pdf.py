@@ -17,6 +17,7 @@ import pytest
 from conftest import SAMPLE_VIDEOS
 from history_helpers import make_summary
 
+from exercises.dead_bug import NOT_CHECKED
 from formcoach import cli
 from formcoach.history import History, KeyFrame, NewSession
 from formcoach.plan import default_plan
@@ -29,6 +30,7 @@ needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdfimages
 
 # two key frames with distinct solid colours (BGR) and sizes, so each can be found in the PDF
 FRAMES = {"fault": ((40, 40, 220), (480, 360)), "best": ((60, 190, 60), (320, 240))}
+DEAD_BUG_NOT_CHECKED = {str(k): why for k, why in NOT_CHECKED.items()}  # as a saved session's details keep it
 
 
 def _jpeg(bgr, size) -> bytes:
@@ -45,7 +47,8 @@ def _history(tmp_path) -> tuple[Path, int]:
         h.save_plan(default_plan(MONDAY).to_json(), origin="default")
         t = [i * 0.1 for i in range(200)]
         details = {"chart_series": {"t_s": t, "arch_deg": [5 + 10 * (1.0 < x < 1.5) for x in t],
-                                    "leg_elevation_deg": [None if x < 0.5 else 30.0 for x in t]}}
+                                    "leg_elevation_deg": [None if x < 0.5 else 30.0 for x in t]},
+                   "extra": {"not_checked": dict(DEAD_BUG_NOT_CHECKED)}}
         kfs = [KeyFrame(kind, f"{kind} frame", 1.2, _jpeg(*FRAMES[kind])) for kind in ("fault", "best")]
         when = datetime.combine(MONDAY + timedelta(days=15), time(10)).astimezone()
         sid = h.save_session(NewSession.from_summary(make_summary(), source="upload", duration_s=20.0,
@@ -69,6 +72,9 @@ def test_session_report_content(tmp_path):
     assert page.count("data:image/jpeg;base64,") == 2 and "<polyline" in page
     assert DISCLAIMER in page and "before 3/10, after 6/10" in page and "see a clinician" in page
     assert "Dead bug: 1 x 10 per side" in page  # plan vs done
+    # what the checker never judged is said for the session, with why (a physio must not read silence as "fine")
+    assert s.not_checked == list(DEAD_BUG_NOT_CHECKED.values())
+    assert "Lower-back arch: not checked" in page and "Holding the breath: not checked" in page
 
 
 @needs_poppler
@@ -90,7 +96,8 @@ def test_pdf_embeds_the_key_frames_and_renders(tmp_path):
         assert img.shape == want.shape and np.abs(img.astype(int) - want).mean() < 3
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
     for needle in ("Feedback on movement, not a diagnosis", "Plan vs done", "before 3/10, after 6/10",
-                   "Each rep", "Key frames", "low back arch"):
+                   "Each rep", "Key frames", "low back arch", "Lower-back arch: not checked",
+                   "Holding the breath: not checked"):
         assert needle in text, needle
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "page")],
                    check=True)
