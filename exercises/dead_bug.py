@@ -64,7 +64,9 @@ NOT_CHECKED = {
     FaultCode.BREATH_HOLDING: ("Holding the breath: not checked. The pose model sees joints, not breathing, from any "
                        "camera placement. Breathe out as the arm and leg reach, in as they come back."),
 }
-GOOD = CueSpec(CueCode.GOOD_FORM, Severity.POSITIVE, "Good control - back flat, keep breathing.")
+# Praise names only what was judged (reach, hold, tempo); the back and the breath are reminders, not claims.
+GOOD = CueSpec(CueCode.GOOD_FORM, Severity.POSITIVE, "Good control - keep your lower back gently down and keep "
+               "breathing.")
 
 
 @dataclass(frozen=True)
