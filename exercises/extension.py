@@ -15,9 +15,11 @@ other arm rests (it copied the far limb onto the near one, and whether it copied
 cannot be told from the frame). A rep that reads so over ``SIDE_CONFLICT_SHARE`` of its frames is named
 the side after the previous complete rep's: the exercises are done alternating sides. When that name differs
 from the side the rep machine tracked, its phases were timed on the other side's limbs, so the rep's tempo is
-not judged (it says so). Corpus validation, dead bug from camera k05: two clean 1.2 s returns read 0.17-0.20 s
-as the legs' labels swapped back mid-return, and were called rushing; train has no rep named against its
-tracked side, so the rule (no parameter) could not be tried there.
+not judged (it says so). "Tracked" is the side leading the rep's vote at its end: a lead that flipped mid-rep
+is not seen here. Found on corpus validation (so its effect there is not a held-out measure), dead bug from
+camera k05: two clean 1.2 s returns read 0.17-0.20 s as the legs' labels swapped back mid-return, and were
+called rushing; train has no rep named against its tracked side, so the rule (no parameter) could not be
+tried there.
 """
 
 from __future__ import annotations
@@ -294,7 +296,9 @@ class ExtensionChecker:
         if hidden:
             coaching += " Not checked, hidden from the camera: " + ", ".join(
                 UNCHECKED_WHAT.get(code, code.replace("_", " ")) for code in hidden) + "."
-        if mixed_up:
+        if not ev.complete:
+            pass  # a reach that stopped short has no tempo to speak of
+        elif mixed_up:
             coaching += " Tempo not checked: the pose model mixed up your left and right limbs during this rep."
         elif not tempo_seen:
             coaching += (" Tempo not checked: the video stalled during this rep."
