@@ -78,8 +78,13 @@ def test_dead_bug_lists_breath_holding_as_never_checked_even_with_the_arch_check
     from formcoach.guided import fault_words
 
     for config, arch_listed in ((DeadBugConfig(), True), (DeadBugConfig(check_arch=True), False)):
-        _, s = run(DeadBugChecker(config), lambda t: dead_bug_frame(t, *SCHED(t), leg_elev_deg=40.0))
+        verdicts, s = run(DeadBugChecker(config), lambda t: dead_bug_frame(t, *SCHED(t), leg_elev_deg=40.0))
         assert s.reps and all("breath_holding" in r.unchecked for r in s.reps)
+        # never a fault: no cue, no lost time, every rep good, every held second good form
+        assert all(r.verdict is RepVerdict.GOOD and not r.faults for r in s.reps)
+        assert not s.faults and not any(v.active_faults for v in verdicts)
+        assert "breath_holding" not in s.seconds_lost_by_fault and not any(s.seconds_lost_by_fault.values())
+        assert s.good_form_s == pytest.approx(s.hold_s, abs=0.05)
         assert all(("low_back_arch" in r.unchecked) is arch_listed for r in s.reps)
         assert "breathing" in s.extra["not_checked"]["breath_holding"]
         assert ("low_back_arch" in s.extra["not_checked"]) is arch_listed
