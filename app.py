@@ -18,7 +18,7 @@ from exercises.base import SAFETY_MESSAGE
 from exercises.registry import EXERCISES
 from formcoach import access, charts
 from formcoach.guided import fault_words
-from formcoach.history import HistoryError, NewSession, default_db_path, pain_advice
+from formcoach.history import HistoryError, NewSession, default_db_path, not_checked_notes, pain_advice
 from formcoach.session import SESSION_KEY, CoachSession, UploadOutcome
 from formcoach.upload import (
     MAX_UPLOAD_MB,
@@ -191,13 +191,16 @@ def review_page(s: CoachSession) -> None:
         sid = st.selectbox("Open a session", list(labels), format_func=labels.get, key="review_sid")
         row = h.get(sid)
         reps = h.reps(sid)
+        details = h.details(sid)
         if reps:
             st.dataframe(pd.DataFrame([{"rep": r.idx + 1, "side": r.side, "duration (s)": round(r.duration_s, 1),
                                         "hold (s)": round(r.hold_s, 1),
                                         "faults": ", ".join(fault_words(f) for f in r.faults) or "-",
                                         "verdict": r.verdict, "coaching": r.coaching} for r in reps]),
                          hide_index=True, width="stretch", key="review_reps")
-        sets = h.details(sid).get("guided", {}).get("sets", [])
+        for why in not_checked_notes(details):  # no fault listed must not read as "checked and fine"
+            st.caption(why)
+        sets = details.get("guided", {}).get("sets", [])
         if sets:
             st.markdown("**Sets**")
             st.dataframe(pd.DataFrame(set_rows(sets)), hide_index=True, width="stretch", key="review_sets")

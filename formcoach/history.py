@@ -587,6 +587,14 @@ def pain_advice(before: int | None, after: int | None, *, sharp: bool = False,
     return "Because " + " and ".join(reasons) + ": " + STOP_ADVICE
 
 
+def not_checked_notes(details: Mapping[str, Any]) -> list[str]:
+    """What a saved session's checker never judged, each note with why and what to do instead (from
+    ``details["extra"]["not_checked"]``, kept by uploads and live sessions alike); [] when none is recorded."""
+    extra = details.get("extra") if isinstance(details, Mapping) else None
+    notes = extra.get("not_checked") if isinstance(extra, Mapping) else None
+    return [str(v) for v in notes.values()] if isinstance(notes, Mapping) else []
+
+
 def summary_details(summary: ExerciseSummary) -> dict[str, Any]:
     """A JSON-able record of a summary (for ``NewSession.details`` of live sessions): the summary's own
     record (:meth:`ExerciseSummary.to_dict`, the same as in a report)."""
@@ -606,6 +614,7 @@ __all__: Sequence[str] = (
     "SessionRow",
     "default_db_path",
     "fault_rate",
+    "not_checked_notes",
     "pain_advice",
     "summary_details",
 )

@@ -23,7 +23,7 @@ from typing import Any
 
 from exercises.base import SAFETY_MESSAGE
 
-from .history import History, KeyFrame, RepRow, SessionRow, pain_advice
+from .history import History, KeyFrame, RepRow, SessionRow, not_checked_notes, pain_advice
 from .plan import Plan, Step, display_name
 from .programme import checkins, current_plan, local_day, session_facts
 from .progression import measure_text, replay, weekly_progress
@@ -90,10 +90,8 @@ def _session_data(h: History, row: SessionRow, plan: Plan | None, facts, cks) ->
             note = f"before the plan started ({plan.start_date})"
         else:
             note = "this exercise is not in the plan"
-    not_checked = (details.get("extra") or {}).get("not_checked") or {}
     return SessionData(row, d, h.reps(row.id), h.faults(row.id), h.keyframes(row.id), series, planned, note,
-                       list(details.get("warnings") or []),
-                       [str(v) for v in not_checked.values()] if isinstance(not_checked, dict) else [])
+                       list(details.get("warnings") or []), not_checked_notes(details))
 
 
 def collect_session(h: History, session_id: int) -> ReportData:
