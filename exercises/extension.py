@@ -296,11 +296,9 @@ class ExtensionChecker:
         if hidden:
             coaching += " Not checked, hidden from the camera: " + ", ".join(
                 UNCHECKED_WHAT.get(code, code.replace("_", " ")) for code in hidden) + "."
-        if not ev.complete:
-            pass  # a reach that stopped short has no tempo to speak of
-        elif mixed_up:
+        if ev.complete and mixed_up:  # (a reach that stopped short has no tempo to speak of)
             coaching += " Tempo not checked: the pose model mixed up your left and right limbs during this rep."
-        elif not tempo_seen:
+        elif ev.complete and not tempo_seen:
             coaching += (" Tempo not checked: the video stalled during this rep."
                          if not ev.frame_step_s > c.reps.max_tempo_step_s else
                          f" Tempo not checked: {1 / ev.frame_step_s:.0f} frames a second "

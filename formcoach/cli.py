@@ -23,6 +23,7 @@ from vision.models import DEFAULT_MODEL
 
 from . import cli_plan
 from .engine import USER_ERRORS, AnalysisError, AnalysisOptions, analyze_video, write_annotated_video
+from .history import not_checked_notes
 
 EXIT_USER_ERROR = 2
 EXIT_UNEXPECTED = 1
@@ -110,7 +111,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                      + (f" (lowest leg {r['lowest_leg_deg']:.0f} deg)" if r.get("lowest_leg_deg") is not None else "")
                      for i, r in enumerate(d["reps"])]
     brief["cues"] = [f"{c['t_s']:.1f}s {c['code']}: {c['message']}" for c in d["cues"]]
-    brief["not_checked"] = list((d["extra"] or {}).get("not_checked", {}).values())  # each with why and what to do
+    brief["not_checked"] = not_checked_notes(d)  # each with why and what to do
     brief["safety"] = d["safety"]
     print(json.dumps(brief, indent=1))
     return 0
